@@ -258,6 +258,32 @@ impl Offer {
         ok.then_some(offer)
     }
 
+    /// Records a status change, keeping the history valid: it must be recorded no earlier than
+    /// the last change and be an allowed move; the offer's status becomes the latest in effect.
+    pub fn apply_change(&mut self, change: StatusChange) -> Result<(), String> {
+        if let Some(last) = self.history.last() {
+            if change.recorded_at < last.recorded_at {
+                return Err("a change cannot be recorded before the offer's last change".into());
+            }
+        } else if !self.status.can_move_to(change.status) {
+            return Err(format!(
+                "an offer cannot move from {} to {}",
+                self.status.as_str(),
+                change.status.as_str()
+            ));
+        }
+        let mut history = self.history.clone();
+        history.push(change);
+        if let Some((_, reason)) = check_history(&history).into_iter().next() {
+            return Err(reason);
+        }
+        if let Some(latest) = history.iter().max_by_key(|c| (c.effective, c.recorded_at)) {
+            self.status = latest.status;
+        }
+        self.history = history;
+        Ok(())
+    }
+
     /// Whether the offer may serve in `region` (no allow-list means anywhere).
     pub fn allows_region(&self, region: &Region) -> bool {
         self.regions.as_ref().is_none_or(|rs| rs.contains(region))
@@ -326,6 +352,29 @@ mod tests {
             Some(Indicated)
         );
         assert!(check_history(&h).is_empty());
+    }
+
+    #[test]
+    fn apply_change_checks_the_move_and_updates_status() {
+        use OfferStatus::*;
+        let v = serde_json::json!({"id": "O", "nation": "GBR", "capability": "LAND.INF.BN", "units": 1,
+            "from_week": 0, "to_week": 9, "notice_weeks": 0, "tour_weeks": 4, "dwell_weeks": 4,
+            "roe": "mandate", "status": "confirmed", "cost_per_unit_week": 1});
+        let mut errs = ParseErrors::default();
+        let mut o = Offer::from_json(&v, "o", &mut errs).unwrap();
+        let back = change(Offered, (2025, 4, 1), "2025-04-01T00:00:00Z");
+        assert_eq!(
+            o.apply_change(back),
+            Err("an offer cannot move from confirmed to offered".into())
+        );
+        o.apply_change(change(Deployed, (2025, 4, 1), "2025-04-01T00:00:00Z"))
+            .unwrap();
+        assert_eq!(o.status, Deployed);
+        let late = change(Withdrawn, (2025, 5, 1), "2025-03-01T00:00:00Z");
+        assert!(o.apply_change(late).is_err());
+        o.apply_change(change(Withdrawn, (2025, 5, 1), "2025-05-01T00:00:00Z"))
+            .unwrap();
+        assert_eq!((o.status, o.history.len()), (Withdrawn, 2));
     }
 
     #[test]

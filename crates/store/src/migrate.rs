@@ -1,0 +1,98 @@
+//! Migrations: embedded SQL per backend, applied in order, each in its own transaction, and
+//! never edited after they land (a changed checksum stops start-up).
+
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+
+use crate::{Backend, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    sql: include_str!("../migrations/sqlite/0001_ledger.sql"),
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    sql: include_str!("../migrations/postgres/0001_ledger.sql"),
+}];
+
+fn checksum(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Splits a migration into statements (our migrations hold no `;` inside literals or bodies).
+fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
+    sql.split(';').filter_map(|s| {
+        let body: String = s
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        (!body.trim().is_empty()).then_some(body)
+    })
+}
+
+/// Applies pending migrations; returns the names of those applied now.
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<String>, StoreError> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    let migrations = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let mut applied = Vec::new();
+    for m in migrations {
+        let mut tx = pool.begin().await?;
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let sum = checksum(m.sql);
+        match found {
+            Some(existing) if existing == sum => continue,
+            Some(_) => return Err(StoreError::Migration {
+                version: m.version,
+                name: m.name.to_owned(),
+                reason:
+                    "differs from the one applied to this database; migrations must not be edited"
+                        .into(),
+            }),
+            None => {}
+        }
+        for stmt in statements(m.sql) {
+            sqlx::query(&stmt)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::Migration {
+                    version: m.version,
+                    name: m.name.to_owned(),
+                    reason: format!("failed: {e}"),
+                })?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(sum)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(format!("{:04}_{}", m.version, m.name));
+    }
+    Ok(applied)
+}

@@ -1,0 +1,582 @@
+//! The SQL implementation of [`Store`], shared by SQLite and PostgreSQL through sqlx's `Any`
+//! driver. Both backends take the same statements (`$n` parameters, portable types); what
+//! differs between them (connection set-up, migrations) is chosen by [`Backend`].
+
+use async_trait::async_trait;
+use domain::capability::Capability;
+use domain::commitment::Commitment;
+use domain::ids::{Line, OfferId};
+use domain::nation::Nation;
+use domain::offer::{Offer, StatusChange};
+use domain::requirement::Requirement;
+use domain::source::Source;
+use domain::{ParseErrors, Scenario};
+use serde_json::{Map, Value};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::{
+    migrate, Backend, CommitmentFilter, DatabaseUrl, ImportMode, OfferFilter, Result, Store,
+    StoreError, Versioned,
+};
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_body<T>(
+    body: &str,
+    what: &str,
+    read: impl FnOnce(&Value, &str, &mut ParseErrors) -> Option<T>,
+) -> Result<T> {
+    let v: Value =
+        serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))?;
+    let mut errs = ParseErrors::default();
+    match read(&v, what, &mut errs) {
+        Some(t) if errs.is_empty() => Ok(t),
+        _ => Err(StoreError::Corrupt(errs.to_string())),
+    }
+}
+
+fn micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn from_micros(us: i64) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Index of a list item for `seq` columns.
+fn seq(i: usize) -> i64 {
+    i64::try_from(i).unwrap_or(i64::MAX)
+}
+
+impl SqlStore {
+    pub(crate) async fn open(url: &DatabaseUrl) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend();
+        let pool = match url {
+            DatabaseUrl::Sqlite { path } => {
+                AnyPoolOptions::new()
+                    // An in-memory database lives and dies with its one connection.
+                    .max_connections(if path.is_some() { 4 } else { 1 })
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = NORMAL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 5000",
+                            ] {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url.driver_url())
+                    .await?
+            }
+            DatabaseUrl::Postgres { .. } => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .connect(&url.driver_url())
+                    .await?
+            }
+        };
+        Ok(Self { pool, backend })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn bodies(&self, sql: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
+    }
+
+    async fn histories(&self) -> Result<std::collections::HashMap<String, Vec<StatusChange>>> {
+        let rows = sqlx::query(
+            "SELECT offer_id, status, effective, recorded_at, recorded_by, source_id, note
+             FROM offer_status_changes ORDER BY offer_id, seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: std::collections::HashMap<String, Vec<StatusChange>> = Default::default();
+        for row in rows {
+            let id: String = row.try_get("offer_id")?;
+            out.entry(id).or_default().push(change_from_row(&row)?);
+        }
+        Ok(out)
+    }
+
+    async fn history_of(&self, id: &str) -> Result<Vec<StatusChange>> {
+        let rows = sqlx::query(
+            "SELECT status, effective, recorded_at, recorded_by, source_id, note
+             FROM offer_status_changes WHERE offer_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(change_from_row).collect()
+    }
+}
+
+fn change_from_row(row: &AnyRow) -> Result<StatusChange> {
+    let status: String = row.try_get("status")?;
+    let effective: String = row.try_get("effective")?;
+    Ok(StatusChange {
+        status: domain::offer::OfferStatus::parse(&status).map_err(StoreError::Corrupt)?,
+        effective: effective
+            .parse()
+            .map_err(|e: jiff::Error| StoreError::Corrupt(e.to_string()))?,
+        recorded_at: from_micros(row.try_get("recorded_at")?)?,
+        recorded_by: row.try_get("recorded_by")?,
+        source: row
+            .try_get::<Option<String>, _>("source_id")?
+            .map(|s| domain::ids::SourceId::parse(&s))
+            .transpose()
+            .map_err(StoreError::Corrupt)?,
+        note: row.try_get("note")?,
+    })
+}
+
+fn offer_from(body: &str, history: Vec<StatusChange>) -> Result<Offer> {
+    let mut offer = parse_body(body, "offer", Offer::from_json)?;
+    offer.history = history;
+    Ok(offer)
+}
+
+/// An offer's stored body: everything but its history, which has its own table.
+fn offer_body(o: &Offer) -> Result<String> {
+    let mut bare = o.clone();
+    bare.history.clear();
+    to_json(&bare)
+}
+
+async fn insert_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    offer: &str,
+    seq_no: i64,
+    c: &StatusChange,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO offer_status_changes
+         (offer_id, seq, status, effective, recorded_at, recorded_by, source_id, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(offer)
+    .bind(seq_no)
+    .bind(c.status.as_str())
+    .bind(c.effective.to_string())
+    .bind(micros(c.recorded_at))
+    .bind(&c.recorded_by)
+    .bind(c.source.as_ref().map(ToString::to_string))
+    .bind(&c.note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const DELETE_ALL: &[&str] = &[
+    "DELETE FROM offer_status_changes",
+    "DELETE FROM offers",
+    "DELETE FROM requirements",
+    "DELETE FROM commitments",
+    "DELETE FROM sources",
+    "DELETE FROM capabilities",
+    "DELETE FROM nations",
+    "DELETE FROM scenario",
+];
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<Vec<String>> {
+        migrate::run(&self.pool, self.backend).await
+    }
+
+    async fn import_scenario(&self, s: &Scenario, mode: ImportMode) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let existing: Option<String> = sqlx::query_scalar("SELECT name FROM scenario WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(name) = existing {
+            if mode == ImportMode::Create {
+                return Err(StoreError::ScenarioExists(name));
+            }
+            for stmt in DELETE_ALL {
+                sqlx::query(stmt).execute(&mut *tx).await?;
+            }
+        }
+        // Top-level fields other than the lists.
+        let mut head: Map<String, Value> = match s.to_value() {
+            Value::Object(m) => m,
+            _ => return Err(StoreError::Corrupt("scenario is not an object".into())),
+        };
+        for list in [
+            "nations",
+            "capabilities",
+            "sources",
+            "offers",
+            "requirements",
+            "commitments",
+        ] {
+            head.remove(list);
+        }
+        let now = jiff::Timestamp::now();
+        sqlx::query("INSERT INTO scenario (id, name, body, imported_at) VALUES (1, $1, $2, $3)")
+            .bind(s.name())
+            .bind(to_json(&head)?)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        let mut written = 1;
+        for (i, n) in s.nations().iter().enumerate() {
+            sqlx::query("INSERT INTO nations (code, seq, name, body) VALUES ($1, $2, $3, $4)")
+                .bind(n.code.as_str())
+                .bind(seq(i))
+                .bind(&n.name)
+                .bind(to_json(n)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (i, c) in s.capabilities().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO capabilities (code, seq, domain, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(c.code.as_str())
+            .bind(seq(i))
+            .bind(to_json(&c.domain)?.trim_matches('"').to_owned())
+            .bind(to_json(c)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (i, src) in s.sources().iter().enumerate() {
+            sqlx::query("INSERT INTO sources (id, seq, published, body) VALUES ($1, $2, $3, $4)")
+                .bind(src.id.as_str())
+                .bind(seq(i))
+                .bind(src.published.to_string())
+                .bind(to_json(src)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (i, o) in s.offers().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO offers (id, seq, nation, capability, status, version, body)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6)",
+            )
+            .bind(o.id.as_str())
+            .bind(seq(i))
+            .bind(o.nation.as_str())
+            .bind(o.capability.as_str())
+            .bind(o.status.as_str())
+            .bind(offer_body(o)?)
+            .execute(&mut *tx)
+            .await?;
+            for (j, c) in o.history.iter().enumerate() {
+                insert_change(&mut tx, o.id.as_str(), seq(j), c).await?;
+                written += 1;
+            }
+        }
+        for (i, r) in s.requirements().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO requirements (id, seq, line, capability, region, body)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(r.id.as_str())
+            .bind(seq(i))
+            .bind(r.line.as_str())
+            .bind(r.capability.as_str())
+            .bind(r.region.as_str())
+            .bind(to_json(r)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (i, c) in s.commitments().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO commitments (id, seq, kind, nation, status, date, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(c.id.as_str())
+            .bind(seq(i))
+            .bind(c.kind.as_str())
+            .bind(c.nation.as_str())
+            .bind(c.status.as_str())
+            .bind(c.date.to_string())
+            .bind(to_json(c)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        written += s.nations().len()
+            + s.capabilities().len()
+            + s.sources().len()
+            + s.offers().len()
+            + s.requirements().len()
+            + s.commitments().len();
+        Ok(written)
+    }
+
+    async fn export_scenario(&self) -> Result<Option<Scenario>> {
+        let Some(head): Option<String> =
+            sqlx::query_scalar("SELECT body FROM scenario WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let mut doc: Map<String, Value> = serde_json::from_str(&head)
+            .map_err(|e| StoreError::Corrupt(format!("scenario: {e}")))?;
+        let lists = [
+            ("nations", "SELECT body FROM nations ORDER BY seq"),
+            ("capabilities", "SELECT body FROM capabilities ORDER BY seq"),
+            ("sources", "SELECT body FROM sources ORDER BY seq"),
+            ("requirements", "SELECT body FROM requirements ORDER BY seq"),
+            ("commitments", "SELECT body FROM commitments ORDER BY seq"),
+        ];
+        for (key, sql) in lists {
+            let items = self
+                .bodies(sql)
+                .await?
+                .iter()
+                .map(|b| serde_json::from_str(b))
+                .collect::<Result<Vec<Value>, _>>()
+                .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
+            doc.insert(key.to_owned(), Value::Array(items));
+        }
+        let histories = self.histories().await?;
+        let rows = sqlx::query("SELECT id, body FROM offers ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut offers = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let body: String = row.try_get("body")?;
+            let history = histories.get(&id).cloned().unwrap_or_default();
+            offers.push(
+                serde_json::to_value(offer_from(&body, history)?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        doc.insert("offers".to_owned(), Value::Array(offers));
+        Scenario::from_value(&Value::Object(doc))
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    async fn scenario_name(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM scenario WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn nations(&self) -> Result<Vec<Nation>> {
+        let bodies = self.bodies("SELECT body FROM nations ORDER BY seq").await?;
+        bodies
+            .iter()
+            .map(|b| parse_body(b, "nation", Nation::from_json))
+            .collect()
+    }
+
+    async fn capabilities(&self) -> Result<Vec<Capability>> {
+        let bodies = self
+            .bodies("SELECT body FROM capabilities ORDER BY seq")
+            .await?;
+        bodies
+            .iter()
+            .map(|b| parse_body(b, "capability", Capability::from_json))
+            .collect()
+    }
+
+    async fn sources(&self) -> Result<Vec<Source>> {
+        let bodies = self.bodies("SELECT body FROM sources ORDER BY seq").await?;
+        bodies
+            .iter()
+            .map(|b| parse_body(b, "source", Source::from_json))
+            .collect()
+    }
+
+    async fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
+        let mut sql = String::from("SELECT id, body FROM offers WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        let mut add = |column: &str, value: Option<String>| {
+            if let Some(v) = value {
+                args.push(v);
+                sql.push_str(&format!(" AND {column} = ${}", args.len()));
+            }
+        };
+        add("nation", filter.nation.as_ref().map(ToString::to_string));
+        add(
+            "capability",
+            filter.capability.as_ref().map(ToString::to_string),
+        );
+        add("status", filter.status.map(|s| s.as_str().to_owned()));
+        sql.push_str(" ORDER BY seq");
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = q.bind(a.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let histories = self.histories().await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let body: String = row.try_get("body")?;
+                offer_from(&body, histories.get(&id).cloned().unwrap_or_default())
+            })
+            .collect()
+    }
+
+    async fn offer(&self, id: &OfferId) -> Result<Versioned<Offer>> {
+        let row = sqlx::query("SELECT body, version FROM offers WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "offer",
+                id: id.to_string(),
+            })?;
+        let body: String = row.try_get("body")?;
+        let version: i64 = row.try_get("version")?;
+        let history = self.history_of(id.as_str()).await?;
+        Ok(Versioned {
+            value: offer_from(&body, history)?,
+            version,
+        })
+    }
+
+    async fn record_status_change(
+        &self,
+        id: &OfferId,
+        change: StatusChange,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<Offer>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT body, version FROM offers WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "offer",
+                id: id.to_string(),
+            })?;
+        let body: String = row.try_get("body")?;
+        let version: i64 = row.try_get("version")?;
+        if let Some(expected) = expected_version.filter(|e| *e != version) {
+            return Err(StoreError::VersionConflict {
+                kind: "offer",
+                id: id.to_string(),
+                expected,
+                found: version,
+            });
+        }
+        if let Some(src) = &change.source {
+            let known: Option<String> = sqlx::query_scalar("SELECT id FROM sources WHERE id = $1")
+                .bind(src.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::InvalidChange(format!(
+                    "unknown source \"{src}\""
+                )));
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT status, effective, recorded_at, recorded_by, source_id, note
+             FROM offer_status_changes WHERE offer_id = $1 ORDER BY seq",
+        )
+        .bind(id.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        let history = rows
+            .iter()
+            .map(change_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let mut offer = offer_from(&body, history)?;
+        offer
+            .apply_change(change.clone())
+            .map_err(StoreError::InvalidChange)?;
+        // Compare-and-set on the version: a concurrent writer makes this update touch no row.
+        let updated = sqlx::query(
+            "UPDATE offers SET status = $1, version = version + 1, body = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(offer.status.as_str())
+        .bind(offer_body(&offer)?)
+        .bind(id.as_str())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict {
+                kind: "offer",
+                id: id.to_string(),
+                expected: version,
+                found: version + 1,
+            });
+        }
+        insert_change(&mut tx, id.as_str(), seq(offer.history.len() - 1), &change).await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: offer,
+            version: version + 1,
+        })
+    }
+
+    async fn requirements(&self, line: Option<&Line>) -> Result<Vec<Requirement>> {
+        let bodies: Vec<String> = match line {
+            Some(l) => {
+                sqlx::query_scalar("SELECT body FROM requirements WHERE line = $1 ORDER BY seq")
+                    .bind(l.as_str())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                self.bodies("SELECT body FROM requirements ORDER BY seq")
+                    .await?
+            }
+        };
+        bodies
+            .iter()
+            .map(|b| parse_body(b, "requirement", Requirement::from_json))
+            .collect()
+    }
+
+    async fn commitments(&self, filter: &CommitmentFilter) -> Result<Vec<Commitment>> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM commitments
+             WHERE ($1 = '' OR nation = $1) AND ($2 = '' OR kind = $2) ORDER BY seq",
+        )
+        .bind(
+            filter
+                .nation
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )
+        .bind(
+            filter
+                .kind
+                .map(|k| k.as_str().to_owned())
+                .unwrap_or_default(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        bodies
+            .iter()
+            .map(|b| parse_body(b, "commitment", Commitment::from_json))
+            .collect()
+    }
+}
