@@ -1,5 +1,6 @@
 //! One storage story, run on SQLite always and on PostgreSQL when `COALITION_TEST_PG` names a
 //! server (each run in a fresh database that is dropped afterwards).
+#![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
 
 use domain::commitment::CommitmentKind;
 use domain::ids::{Line, NationCode, OfferId};
