@@ -29,7 +29,7 @@ NATIONS = [  # code, name, memberships, role
     ("GRC", "Greece", NE), ("CYP", "Cyprus", E), ("AUT", "Austria", E), ("TUR", "Türkiye", N),
     ("CAN", "Canada", N), ("AUS", "Australia", []), ("NZL", "New Zealand", []), ("JPN", "Japan", []),
     ("UKR", "Ukraine", [], "host"), ("USA", "United States", N, "backstop"),
-    ("RUS", "Russian Federation", ["CSTO"]),  # listed only because a PUB- statement cites it
+    ("RUS", "Russian Federation", ["CSTO"], "party"),  # listed only because a PUB- statement cites it
 ]
 
 # ---------------------------------------------------------------- capabilities

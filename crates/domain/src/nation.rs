@@ -16,6 +16,8 @@ pub enum NationRole {
     Host,
     /// A guarantor outside the force (the possible US backstop).
     Backstop,
+    /// A party to the conflict outside the coalition, listed so its statements can be recorded.
+    Party,
 }
 
 impl NationRole {
@@ -23,6 +25,7 @@ impl NationRole {
         ("contributor", NationRole::Contributor),
         ("host", NationRole::Host),
         ("backstop", NationRole::Backstop),
+        ("party", NationRole::Party),
     ];
     fn is_default(&self) -> bool {
         *self == NationRole::Contributor

@@ -149,6 +149,17 @@ impl<'v> Fields<'v> {
             .map(Option::unwrap_or_default)
     }
 
+    /// Looks at a field without marking it as read.
+    pub fn map_get(&self, key: &str) -> Option<&'v Value> {
+        self.map.get(key)
+    }
+
+    /// The raw value of a field, marking it as read.
+    pub fn raw(&mut self, key: &'static str) -> Option<&'v Value> {
+        self.used.push(key);
+        self.map.get(key)
+    }
+
     /// Reports every key that no reader asked for.
     pub fn finish(self, errs: &mut ParseErrors) {
         for key in self.map.keys() {
@@ -179,6 +190,28 @@ pub fn list<T>(
         }
     }
     ok.then_some(out)
+}
+
+/// Reads a JSON array keeping the valid items (the invalid ones are reported), so checks that
+/// span items can still run on the rest.
+pub fn valid_items<T>(
+    value: Option<&Value>,
+    path: &str,
+    errs: &mut ParseErrors,
+    mut item: impl FnMut(&Value, &str, &mut ParseErrors) -> Option<T>,
+) -> Vec<T> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| item(v, &format!("{path}[{i}]"), errs))
+            .collect(),
+        Some(other) => {
+            errs.push(path, format!("expected a list, found {}", kind(other)));
+            Vec::new()
+        }
+    }
 }
 
 /// Adapts a scalar parser that returns a reason into the collecting shape.

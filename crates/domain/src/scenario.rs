@@ -11,11 +11,16 @@ use crate::commitment::Commitment;
 use crate::ids::{Assumption, NationCode, SourceId};
 use crate::nation::Nation;
 use crate::offer::{Offer, OfferStatus};
-use crate::read::{boolean, date, int, join, kind, scalar, string, Fields, ParseErrors};
+use crate::read::{
+    boolean, date, int, join, kind, scalar, string, valid_items, Fields, ParseErrors,
+};
 use crate::requirement::Requirement;
 use crate::source::Source;
 
 pub const FORMAT: &str = "coalition.scenario/1";
+
+/// The longest horizon a scenario may have (20 years).
+pub const MAX_WEEKS: u32 = 1040;
 
 /// A whole, valid scenario. Built only by [`Scenario::parse`] / [`Scenario::from_value`], so every
 /// reference inside it resolves.
@@ -133,16 +138,14 @@ impl Scenario {
 
     pub fn from_value(v: &Value) -> Result<Self, ParseErrors> {
         let mut errs = ParseErrors::default();
+        // Read what can be read, then check references among the entities that parsed, so one
+        // run reports every mistake.
         let parsed = Self::read(v, &mut errs);
+        if let Some(s) = &parsed {
+            s.check_references(&mut errs);
+        }
         match parsed {
-            Some(s) if errs.is_empty() => {
-                s.check_references(&mut errs);
-                if errs.is_empty() {
-                    Ok(s)
-                } else {
-                    Err(errs)
-                }
-            }
+            Some(s) if errs.is_empty() => Ok(s),
             _ => Err(errs),
         }
     }
@@ -156,31 +159,49 @@ impl Scenario {
         let start = f.req("start", errs, scalar(date));
         let weeks = f.req("weeks", errs, scalar(int(1, 1040)));
         let assumptions = f.opt("assumptions", errs, assumptions);
-        let nations = f.req("nations", errs, |v, p, e| {
-            crate::read::list(v, p, e, Nation::from_json)
-        });
-        let capabilities = f.req("capabilities", errs, |v, p, e| {
-            crate::read::list(v, p, e, Capability::from_json)
-        });
-        let sources = f.list("sources", errs, Source::from_json);
-        let offers = f.list("offers", errs, Offer::from_json);
-        let requirements = f.list("requirements", errs, Requirement::from_json);
-        let commitments = f.list("commitments", errs, Commitment::from_json);
+        for required in ["nations", "capabilities"] {
+            if matches!(f.map_get(required), None | Some(Value::Null)) {
+                errs.push(required, "missing required field");
+            }
+        }
+        let nations = valid_items(f.raw("nations"), "nations", errs, Nation::from_json);
+        let capabilities = valid_items(
+            f.raw("capabilities"),
+            "capabilities",
+            errs,
+            Capability::from_json,
+        );
+        let sources = valid_items(f.raw("sources"), "sources", errs, Source::from_json);
+        let offers = valid_items(f.raw("offers"), "offers", errs, Offer::from_json);
+        let requirements = valid_items(
+            f.raw("requirements"),
+            "requirements",
+            errs,
+            Requirement::from_json,
+        );
+        let commitments = valid_items(
+            f.raw("commitments"),
+            "commitments",
+            errs,
+            Commitment::from_json,
+        );
         f.finish(errs);
-        format?;
+        // Placeholders stand in for invalid top-level fields (already reported) so that the
+        // entities can still be cross-checked; such a scenario is never returned as valid.
+        let _ = format;
         Some(Self {
-            name: name?,
-            description: description.ok()?,
-            exercise: exercise.ok()?.unwrap_or(false),
-            start: start?,
-            weeks: weeks?,
-            assumptions: assumptions.ok()?.unwrap_or_default(),
-            nations: nations?,
-            capabilities: capabilities?,
-            sources: sources?,
-            offers: offers?,
-            requirements: requirements?,
-            commitments: commitments?,
+            name: name.unwrap_or_default(),
+            description: description.ok().flatten(),
+            exercise: exercise.ok().flatten().unwrap_or(false),
+            start: start.unwrap_or_default(),
+            weeks: weeks.unwrap_or(MAX_WEEKS),
+            assumptions: assumptions.ok().flatten().unwrap_or_default(),
+            nations,
+            capabilities,
+            sources,
+            offers,
+            requirements,
+            commitments,
         })
     }
 

@@ -16,7 +16,7 @@ use domain::source::Source;
 use domain::Scenario;
 
 pub use crate::sql::SqlStore;
-pub use crate::url::{Backend, DatabaseUrl};
+pub use crate::url::{redact, Backend, DatabaseUrl};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -53,7 +53,8 @@ fn every_mistake_is_reported_with_its_path() {
     v["requirements"][0]["capability"] = json!("SEA.MCM");
     v["nations"][0]["colour"] = json!("red");
     let got = errors_of(&v);
-    // Field-level mistakes are reported first; reference checks need parsed entities.
+    // Field-level mistakes come first, then references among the entities that parsed
+    // (offers[0] did not parse, so its unknown nation is not reported twice over).
     assert_eq!(
         got,
         [
@@ -71,6 +72,8 @@ fn every_mistake_is_reported_with_its_path() {
             "offers[1].roe: missing required field",
             "offers[1].status: missing required field",
             "offers[1].cost_per_unit_week: missing required field",
+            "requirements[0].capability: unknown capability \"SEA.MCM\"",
+            "requirements[0].to_week: is after the last week of the scenario (103)",
         ]
     );
 }

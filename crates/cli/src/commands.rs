@@ -1,0 +1,50 @@
+//! One function per command; each returns the exit code.
+
+mod offer;
+mod scenario;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use store::{SqlStore, Store};
+
+use crate::args::{Args, Command, DbCommand};
+use crate::output::Out;
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let out = Out {
+        quiet: args.quiet,
+        json: args.json,
+    };
+    match args.command {
+        Command::Validate { file } => scenario::validate(&file, out),
+        Command::Demo => {
+            scenario::demo(&open(&args.database, out).await?, &args.database, out).await
+        }
+        Command::Import { file, replace } => {
+            scenario::import(&open(&args.database, out).await?, &file, replace, out).await
+        }
+        Command::Export { output } => {
+            scenario::export(&open(&args.database, out).await?, output.as_deref(), out).await
+        }
+        Command::Summary => scenario::summary(&open(&args.database, out).await?, out).await,
+        Command::Offer(cmd) => offer::run(&open(&args.database, out).await?, cmd, out).await,
+        Command::Db(DbCommand::Migrate) => {
+            let store = open(&args.database, out).await?;
+            let applied = store.migrate().await?;
+            out.say(format!("{}: database is up to date", store.backend()));
+            out.json(
+                &serde_json::json!({"backend": store.backend().to_string(), "applied": applied}),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Connects and migrates, with a spinner; the URL's password never appears in messages.
+async fn open(url: &str, out: Out) -> anyhow::Result<SqlStore> {
+    let spinner = out.spinner("opening the database");
+    let store = store::connect(url).await;
+    spinner.finish_and_clear();
+    store.with_context(|| format!("cannot open {}", store::redact(url)))
+}

@@ -1,0 +1,56 @@
+//! How the binary talks to people and scripts: one readable line per error, spinners on a
+//! terminal only, JSON on request.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Prints an error as one line and returns exit code 1.
+pub fn fail(e: &anyhow::Error) -> ExitCode {
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    eprintln!("error: {}", chain.join(": "));
+    ExitCode::FAILURE
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub quiet: bool,
+    pub json: bool,
+}
+
+impl Out {
+    /// A spinner on stderr for a step that may take a while; hidden when quiet, in JSON mode or
+    /// when stderr is not a terminal.
+    pub fn spinner(&self, message: &str) -> ProgressBar {
+        let bar =
+            if self.quiet || self.json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new_spinner()
+            };
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    }
+
+    /// Prints a line for people unless quiet or in JSON mode.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if !self.quiet && !self.json {
+            println!("{}", line.as_ref());
+        }
+    }
+
+    /// Prints a JSON value in JSON mode.
+    pub fn json(&self, value: &serde_json::Value) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
+        }
+    }
+}

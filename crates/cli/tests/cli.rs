@@ -1,0 +1,182 @@
+//! The binary, driven as users and scripts drive it, on real SQLite files.
+#![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const EXERCISE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/exercise.json");
+
+fn coalition(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coalition"))
+        .current_dir(dir)
+        .env_remove("COALITION_DATABASE_URL")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn validate_reports_every_mistake_with_its_path_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(EXERCISE).unwrap()).unwrap();
+    v["offers"][3]["nation"] = "XYZ".into();
+    v["offers"][5]["units"] = (-1).into();
+    v["requirements"][0]["roe"] = "gentle".into();
+    v["weeks"] = 0.into();
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = coalition(dir.path(), &["validate", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for expected in [
+        "weeks: must be between 1 and 1040, found 0",
+        "offers[5].units: must be at least 1, found -1",
+        "requirements[0].roe: unknown value \"gentle\"",
+        "offers[3].nation: unknown nation \"XYZ\"",
+        "4 error(s)",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // The same in JSON for scripts.
+    v["offers"][5]["units"] = 1.into();
+    v["requirements"][0]["roe"] = "mandate".into();
+    v["weeks"] = 104.into();
+    std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = coalition(dir.path(), &["--json", "validate", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"][0]["path"], "offers[3].nation");
+    assert_eq!(report["errors"][0]["message"], "unknown nation \"XYZ\"");
+}
+
+#[test]
+fn validate_accepts_the_exercise_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coalition(dir.path(), &["validate", EXERCISE]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    assert_eq!(line.lines().count(), 1);
+    assert!(line.contains("valid coalition.scenario/1"), "{line}");
+}
+
+#[test]
+fn import_export_import_is_byte_for_byte_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = coalition(
+        dir.path(),
+        &["--database", "sqlite://a.db", "import", EXERCISE],
+    );
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    let e1 = coalition(
+        dir.path(),
+        &["--database", "sqlite://a.db", "export", "-o", "one.json"],
+    );
+    assert!(e1.status.success(), "{}", text(&e1.stderr));
+    let b = coalition(
+        dir.path(),
+        &["--database", "sqlite://b.db", "import", "one.json"],
+    );
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    let e2 = coalition(dir.path(), &["--database", "sqlite://b.db", "export"]);
+    let one = std::fs::read(dir.path().join("one.json")).unwrap();
+    assert_eq!(text(&one), text(&e2.stdout));
+    // The committed file is already in canonical form.
+    assert_eq!(text(&one), std::fs::read_to_string(EXERCISE).unwrap());
+    // Importing again without --replace is refused and changes nothing.
+    let again = coalition(
+        dir.path(),
+        &["--database", "sqlite://b.db", "import", "one.json"],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already holds"));
+}
+
+#[test]
+fn demo_loads_once_then_reuses_and_status_changes_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = coalition(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let out = text(&first.stdout);
+    assert!(out.contains("loaded the exercise scenario"), "{out}");
+    assert!(out.contains("EXERCISE"), "{out}");
+    assert!(out.contains("air_policing"), "{out}");
+    assert!(dir.path().join("coalition.db").exists());
+    let second = coalition(dir.path(), &["demo"]);
+    assert!(text(&second.stdout).contains("reusing"));
+
+    let listed = coalition(
+        dir.path(),
+        &[
+            "--json", "offer", "list", "--nation", "GBR", "--status", "offered",
+        ],
+    );
+    let offers: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(!offers.is_empty());
+    let id = offers[0]["id"].as_str().unwrap();
+    let set = coalition(
+        dir.path(),
+        &[
+            "offer",
+            "set-status",
+            id,
+            "confirmed",
+            "--by",
+            "j5.forcegen",
+            "--effective",
+            "2026-02-01",
+        ],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let shown = coalition(dir.path(), &["--json", "offer", "show", id]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["offer"]["status"], "confirmed");
+    assert_eq!(
+        shown["offer"]["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["recorded_by"],
+        "j5.forcegen"
+    );
+    let back = coalition(
+        dir.path(),
+        &["offer", "set-status", id, "offered", "--by", "j5"],
+    );
+    assert_eq!(back.status.code(), Some(1));
+    assert_eq!(
+        text(&back.stderr).lines().count(),
+        1,
+        "{}",
+        text(&back.stderr)
+    );
+}
+
+#[test]
+fn bad_input_gets_one_readable_line_and_a_failing_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--database", "sqlite:oops.db", "summary"][..],
+        &["--database", "mysql://h/db", "summary"],
+        &["validate", "no-such-file.json"],
+        &["import", "no-such-file.json"],
+        &["offer", "list", "--status", "maybe"],
+        &["offer", "show", "bad id"],
+    ] {
+        let out = coalition(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    assert!(!dir.path().join("oops.db").exists());
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, b"{\"format\": \xff\xfe").unwrap();
+    let out = coalition(dir.path(), &["validate", "garbage.json"]);
+    assert_ne!(out.status.code(), Some(0));
+}
