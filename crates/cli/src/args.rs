@@ -51,6 +51,18 @@ pub enum Command {
     /// Force offers in the ledger.
     #[command(subcommand)]
     Offer(OfferCommand),
+    /// Plan force sourcing and rotation (see `coalition plan --help`).
+    Plan(PlanArgs),
+    /// Re-plan with each nation withdrawn in turn and each assumption flipped; rank the losses.
+    Resilience {
+        /// Scenario file; the stored scenario when omitted.
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        options: PlanOptions,
+        /// Seconds allowed for each re-plan.
+        #[arg(long, default_value_t = 2.0)]
+        time_limit: f64,
+    },
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
@@ -91,4 +103,59 @@ pub enum OfferCommand {
 pub enum DbCommand {
     /// Apply pending migrations (they also run at start-up).
     Migrate,
+}
+
+/// `coalition plan [SCENARIO] [options]`, or `coalition plan verify|compare …`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub action: Option<PlanAction>,
+    /// Scenario file; the stored scenario when omitted.
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Stop searching after this many seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub time_limit: f64,
+    /// Seed for the search (plans are reproducible for a seed when no time limit intervenes).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the plan (coalition.plan/1 JSON) to this file.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanAction {
+    /// Re-check a plan against its scenario, independently of the solver (exit 1 on violations).
+    Verify {
+        scenario: PathBuf,
+        plan: PathBuf,
+        /// Options to check under; the plan's own options when none are given.
+        #[command(flatten)]
+        options: PlanOptions,
+    },
+    /// Compare two plans (e.g. a what-if against the baseline).
+    Compare { baseline: PathBuf, other: PathBuf },
+}
+
+/// What-if options shared by the planning commands.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PlanOptions {
+    /// Nations to remove, e.g. GBR,FRA.
+    #[arg(long, value_name = "NATIONS")]
+    pub withdraw: Option<String>,
+    /// Override an assumption, e.g. us_backstop=false (repeatable).
+    #[arg(long, value_name = "NAME=BOOL")]
+    pub assume: Vec<String>,
+    /// Ignore offers below this status (indicated < offered < confirmed < deployed).
+    #[arg(long, value_name = "STATUS")]
+    pub min_status: Option<String>,
+}
+
+impl PlanOptions {
+    pub fn is_empty(&self) -> bool {
+        self.withdraw.is_none() && self.assume.is_empty() && self.min_status.is_none()
+    }
 }

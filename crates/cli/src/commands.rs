@@ -1,6 +1,7 @@
 //! One function per command; each returns the exit code.
 
 mod offer;
+mod plan;
 mod scenario;
 
 use std::process::ExitCode;
@@ -28,6 +29,21 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             scenario::export(&open(&args.database, out).await?, output.as_deref(), out).await
         }
         Command::Summary => scenario::summary(&open(&args.database, out).await?, out).await,
+        Command::Plan(plan_args) => plan::run(plan_args, &args.database, out).await,
+        Command::Resilience {
+            scenario,
+            options,
+            time_limit,
+        } => {
+            plan::resilience(
+                scenario.as_deref(),
+                &options,
+                time_limit,
+                &args.database,
+                out,
+            )
+            .await
+        }
         Command::Offer(cmd) => offer::run(&open(&args.database, out).await?, cmd, out).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open(&args.database, out).await?;

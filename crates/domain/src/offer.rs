@@ -9,7 +9,9 @@ use crate::read::{
 };
 
 /// Rules of engagement, ordered: an offer accepts up to its level, a requirement needs at least its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Roe {
     SelfDefence,
@@ -26,7 +28,9 @@ impl Roe {
 }
 
 /// `indicated → offered → confirmed → deployed`, or `withdrawn`. Ordered by firmness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferStatus {
     Withdrawn,

@@ -1,0 +1,213 @@
+//! The proven lower bound: Lagrangian relaxation of "units on tour ≤ units required".
+//!
+//! With multipliers μ[r,w] ≥ 0 on the coverage limits, what is left splits by offer, and each
+//! offer's best schedule is `units ×` a longest path through its weeks (idle, or a tour followed
+//! by dwell). For any μ ≥ 0,
+//! `L(μ) = Σ_o units_o · F_o(μ) + Σ_{r,w} μ[r,w] · demand[r,w]` is at least the best weighted
+//! coverage of any plan, so `Σ priority · demand − L(μ)` is a lower bound on weighted unmet.
+//! Subgradient steps (Polyak, with the best known plan as target) drive μ down towards the LP
+//! bound. The same prices, and each offer's value-to-go `F_o[t]`, guide the construction of
+//! plans and estimate what one more unit of an offer is worth.
+
+use crate::model::{Component, Model};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Lagrange {
+    mu: Vec<Vec<f64>>,
+    /// Per component: best (lowest) L so far, step factor, iterations without improvement.
+    best: Vec<f64>,
+    lambda: Vec<f64>,
+    stall: Vec<u32>,
+    /// Prices at the best μ: prefix sums of (priority − μ) per requirement, and value-to-go per
+    /// offer (for one unit idle from week t).
+    pub prefix: Vec<Vec<f64>>,
+    pub value_to_go: Vec<Vec<f64>>,
+    pub iterations: u64,
+}
+
+/// Scratch for one DP pass.
+struct Pass {
+    prefix: Vec<Vec<f64>>,
+    f: Vec<Vec<f64>>,
+    x: Vec<Vec<u32>>,
+    l: f64,
+}
+
+impl Lagrange {
+    pub fn new(m: &Model) -> Self {
+        let h = m.horizon as usize;
+        Self {
+            // Start at half the priority: covered weeks are worth something, but not everything.
+            mu: m
+                .reqs
+                .iter()
+                .map(|r| {
+                    let p = if r.offers.is_empty() {
+                        0.0
+                    } else {
+                        r.priority as f64 * 0.5
+                    };
+                    (0..h)
+                        .map(|w| if r.demand[w] > 0 { p } else { 0.0 })
+                        .collect()
+                })
+                .collect(),
+            best: vec![f64::INFINITY; m.components.len()],
+            lambda: vec![1.0; m.components.len()],
+            stall: vec![0; m.components.len()],
+            prefix: vec![vec![0.0; h + 1]; m.reqs.len()],
+            value_to_go: vec![vec![0.0; h + 1]; m.offers.len()],
+            iterations: 0,
+        }
+    }
+
+    /// The proven lower bound on weighted unmet in component `c`.
+    pub fn bound(&self, m: &Model, c: usize) -> u64 {
+        let comp = &m.components[c];
+        let total = weighted_demand(m, comp) as f64;
+        if comp.offers.is_empty() {
+            return total as u64;
+        }
+        let slack = 1e-7 * (1.0 + total);
+        let b = (total - self.best[c] - slack).ceil();
+        if b <= 0.0 {
+            0
+        } else {
+            b as u64
+        }
+    }
+
+    fn pass(&self, m: &Model, comp: &Component) -> Pass {
+        let h = m.horizon as usize;
+        let mut prefix = Vec::with_capacity(comp.reqs.len());
+        let mut l = 0.0;
+        for &r in &comp.reqs {
+            let req = &m.reqs[r];
+            let mut p = vec![0.0; h + 1];
+            for w in 0..h {
+                let mu = self.mu[r][w];
+                l += mu * f64::from(req.demand[w]);
+                p[w + 1] = p[w] + req.priority as f64 - mu;
+            }
+            prefix.push(p);
+        }
+        let mut index = vec![usize::MAX; m.reqs.len()];
+        for (i, &r) in comp.reqs.iter().enumerate() {
+            index[r] = i;
+        }
+        let mut x = vec![vec![0u32; h]; comp.reqs.len()];
+        let mut fs = Vec::with_capacity(comp.offers.len());
+        for &o in &comp.offers {
+            let of = &m.offers[o];
+            let mut f = vec![0.0; h + 1];
+            let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
+            for t in (0..h).rev() {
+                f[t] = f[t + 1];
+                let tw = t as u32;
+                if tw < of.earliest || tw > of.last {
+                    continue;
+                }
+                for &r in &of.reqs {
+                    let Some(len) = m.tour_len(o, r, tw) else {
+                        continue;
+                    };
+                    let lr = index[r];
+                    let next = m.busy_end(o, tw, len) as usize;
+                    let v = prefix[lr][t + len as usize] - prefix[lr][t] + f[next];
+                    if v > f[t] + 1e-12 {
+                        f[t] = v;
+                        choice[t] = Some((lr, len));
+                    }
+                }
+            }
+            l += f64::from(of.units) * f[0];
+            let mut t = 0usize;
+            while t < h {
+                match choice[t] {
+                    Some((lr, len)) => {
+                        for xw in &mut x[lr][t..t + len as usize] {
+                            *xw += of.units;
+                        }
+                        t = m.busy_end(o, t as u32, len) as usize;
+                    }
+                    None => t += 1,
+                }
+            }
+            fs.push(f);
+        }
+        Pass {
+            prefix,
+            f: fs,
+            x,
+            l,
+        }
+    }
+
+    /// Runs `iters` subgradient steps on component `c`; `target` is the weighted coverage of the
+    /// best known plan there. Returns true when the bound can no longer move (it met the target).
+    pub fn improve(&mut self, m: &Model, c: usize, target: f64, iters: u32) -> bool {
+        let comp = &m.components[c];
+        if comp.offers.is_empty() {
+            self.best[c] = 0.0;
+            return true;
+        }
+        for _ in 0..iters {
+            self.iterations += 1;
+            let pass = self.pass(m, comp);
+            if pass.l < self.best[c] - 1e-9 {
+                self.best[c] = pass.l;
+                self.stall[c] = 0;
+                for (i, &r) in comp.reqs.iter().enumerate() {
+                    self.prefix[r].clone_from(&pass.prefix[i]);
+                }
+                for (i, &o) in comp.offers.iter().enumerate() {
+                    self.value_to_go[o].clone_from(&pass.f[i]);
+                }
+            } else {
+                self.stall[c] += 1;
+                if self.stall[c] >= 8 {
+                    self.lambda[c] *= 0.6;
+                    self.stall[c] = 0;
+                }
+            }
+            if self.best[c] <= target + 0.5 || self.lambda[c] < 1e-4 {
+                return true;
+            }
+            let mut norm = 0.0;
+            for (i, &r) in comp.reqs.iter().enumerate() {
+                for (w, &d) in m.reqs[r].demand.iter().enumerate() {
+                    let g = f64::from(d) - f64::from(pass.x[i][w]);
+                    norm += g * g;
+                }
+            }
+            if norm == 0.0 {
+                return true;
+            }
+            let theta = self.lambda[c] * (pass.l - target).max(1.0) / norm;
+            for (i, &r) in comp.reqs.iter().enumerate() {
+                for (w, &d) in m.reqs[r].demand.iter().enumerate() {
+                    let g = f64::from(d) - f64::from(pass.x[i][w]);
+                    let mu = &mut self.mu[r][w];
+                    *mu = (*mu - theta * g).max(0.0);
+                }
+            }
+        }
+        false
+    }
+
+    /// Value, in priority-weighted unit-weeks at the current prices, of a tour.
+    pub fn tour_value(&self, r: usize, start: u32, len: u32) -> f64 {
+        let p = &self.prefix[r];
+        p[(start + len) as usize] - p[start as usize]
+    }
+}
+
+pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {
+    comp.reqs
+        .iter()
+        .map(|&r| {
+            let req = &m.reqs[r];
+            req.priority * req.demand.iter().map(|&d| u64::from(d)).sum::<u64>()
+        })
+        .sum()
+}

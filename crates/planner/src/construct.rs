@@ -1,0 +1,172 @@
+//! Building plans: a sweep through the weeks that, for each requirement short of units (highest
+//! priority first), starts the tour that scores best. Scores come from the Lagrangian prices when
+//! they exist (how far a tour strays from the offer's best priced schedule) and from simple
+//! rules otherwise (longer tours, less dwell, offers with fewer other uses, lower cost). Noise
+//! lets the search try other choices.
+
+use crate::bound::Lagrange;
+use crate::model::Model;
+use crate::rng::Rng;
+use crate::state::{State, Tour};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Weights {
+    /// Use the Lagrangian prices.
+    pub priced: bool,
+    /// Relative size of random noise.
+    pub noise: f64,
+    /// Penalty for offers that could serve other (high-priority) requirements.
+    pub flex: f64,
+    /// Weight of cost (objective 2).
+    pub cost: f64,
+}
+
+impl Weights {
+    pub const PLAIN: Weights = Weights {
+        priced: false,
+        noise: 0.0,
+        flex: 0.5,
+        cost: 0.05,
+    };
+    pub const PRICED: Weights = Weights {
+        priced: true,
+        noise: 0.0,
+        flex: 0.0,
+        cost: 0.05,
+    };
+
+    pub fn random(rng: &mut Rng, have_prices: bool) -> Weights {
+        Weights {
+            priced: have_prices && rng.unit() < 0.7,
+            noise: [0.0, 0.05, 0.2, 0.5][rng.below(4)],
+            flex: [0.0, 0.3, 1.0][rng.below(3)],
+            cost: [0.0, 0.05, 0.2][rng.below(3)],
+        }
+    }
+}
+
+/// Per-offer facts the plain rules use, computed once per model.
+#[derive(Debug, Clone)]
+pub(crate) struct Hints {
+    /// Share of the priority-weighted requirements an offer could serve besides the one at hand.
+    flex: Vec<f64>,
+    max_cost: f64,
+}
+
+impl Hints {
+    pub fn new(m: &Model) -> Self {
+        let flex = m
+            .offers
+            .iter()
+            .map(|o| {
+                let total: u64 = o.reqs.iter().map(|&r| m.reqs[r].priority).sum();
+                total as f64
+            })
+            .collect();
+        let max_cost = m.offers.iter().map(|o| o.cost).fold(0.0, f64::max);
+        Self {
+            flex,
+            max_cost: max_cost.max(1e-9),
+        }
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inner loop's inputs, kept flat for speed"
+)]
+fn score(
+    m: &Model,
+    st: &State,
+    lag: Option<&Lagrange>,
+    hints: &Hints,
+    w: &Weights,
+    o: usize,
+    r: usize,
+    s: u32,
+    len: u32,
+    rng: &mut Rng,
+) -> f64 {
+    let of = &m.offers[o];
+    let p = m.reqs[r].priority as f64;
+    let nominal = p * f64::from(len);
+    let mut v = match (w.priced, lag) {
+        (true, Some(lag)) => {
+            // Loss against the offer's best priced schedule from this week, per unit of value.
+            let f = &lag.value_to_go[o];
+            let next = m.busy_end(o, s, len) as usize;
+            let loss = f[s as usize] - (lag.tour_value(r, s, len) + f[next]);
+            f64::from(len) / f64::from(of.tour.max(1)) - loss / nominal.max(1.0)
+        }
+        _ => {
+            let eff = f64::from(len) / f64::from(len + of.dwell);
+            let other = (hints.flex[o] - p).max(0.0) / hints.flex[o].max(1.0);
+            2.0 * f64::from(len) / f64::from(of.tour.max(1)) + eff - w.flex * other
+        }
+    };
+    v -= w.cost * of.cost / hints.max_cost;
+    if st.nation_tours[r][of.nation] > 0 {
+        v += 0.05;
+    }
+    if w.noise > 0.0 {
+        v += w.noise * (rng.unit() - 0.5);
+    }
+    v
+}
+
+/// Fills the requirements `reqs` as far as the offers allow, week by week.
+pub(crate) fn fill(
+    m: &Model,
+    st: &mut State,
+    reqs: &[usize],
+    lag: Option<&Lagrange>,
+    hints: &Hints,
+    w: &Weights,
+    rng: &mut Rng,
+) {
+    let mut order: Vec<(u64, u64, usize)> = reqs
+        .iter()
+        .map(|&r| {
+            let tie = if w.noise > 0.0 { rng.next_u64() } else { 0 };
+            (m.reqs[r].priority, tie, r)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let from = reqs.iter().map(|&r| m.reqs[r].from).min().unwrap_or(0);
+    let to = reqs.iter().map(|&r| m.reqs[r].to).max().unwrap_or(0);
+    for week in from..=to {
+        for &(_, _, r) in &order {
+            let req = &m.reqs[r];
+            if week < req.from || week > req.to {
+                continue;
+            }
+            while st.cover[r][week as usize] < req.demand[week as usize] {
+                let mut best: Option<(f64, Tour)> = None;
+                for &o in &req.offers {
+                    let Some(len) = m.tour_len(o, r, week) else {
+                        continue;
+                    };
+                    if !st.fits(m, o, r, week, len) {
+                        continue;
+                    }
+                    let v = score(m, st, lag, hints, w, o, r, week, len, rng);
+                    if best.as_ref().is_none_or(|(bv, _)| v > *bv) {
+                        best = Some((
+                            v,
+                            Tour {
+                                o,
+                                r,
+                                start: week,
+                                len,
+                            },
+                        ));
+                    }
+                }
+                match best {
+                    Some((_, t)) => st.add(m, t),
+                    None => break,
+                }
+            }
+        }
+    }
+}

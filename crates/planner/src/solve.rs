@@ -1,0 +1,318 @@
+//! The solver: build a plan, bound it, and improve both until the gap closes or the budget ends.
+//!
+//! 1. Construct a plan per component with the plain rules.
+//! 2. Run subgradient steps on the Lagrangian bound; construct again with its prices; keep the
+//!    better plan.
+//! 3. Ruin and recreate (large neighbourhood search): remove the tours of one requirement, one
+//!    offer, one stretch of weeks or a random share of a component, fill again with randomised
+//!    weights, keep the result unless it is worse. Components with the largest gap to their
+//!    bound get the most attention; the bound keeps improving alongside.
+
+use domain::Scenario;
+
+use crate::bound::{weighted_demand, Lagrange};
+use crate::construct::{fill, Hints, Weights};
+use crate::model::Model;
+use crate::options::Options;
+use crate::plan::{Plan, Status};
+use crate::rng::Rng;
+use crate::state::{State, Tour};
+
+/// Search effort. The caller adds a time limit through [`Control`].
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub seed: u64,
+    /// Ruin-and-recreate iterations at most.
+    pub max_iterations: u64,
+    /// Stop after this many iterations without improvement once every component's gap is closed
+    /// (ten times as many while a gap remains).
+    pub stall_iterations: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            max_iterations: 200_000,
+            stall_iterations: 2_000,
+        }
+    }
+}
+
+/// Where the search stands, for progress bars.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub iteration: u64,
+    pub max_iterations: u64,
+    pub unmet_weighted: u64,
+    pub bound: u64,
+}
+
+/// Asked now and then whether to go on (time limits, cancellation, progress display).
+pub trait Control {
+    fn keep_going(&mut self, progress: &Progress) -> bool;
+}
+
+impl<F: FnMut(&Progress) -> bool> Control for F {
+    fn keep_going(&mut self, progress: &Progress) -> bool {
+        self(progress)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Options(String),
+}
+
+pub(crate) struct Solution {
+    pub model: Model,
+    pub state: State,
+    pub lag: Lagrange,
+    pub bounds: Vec<u64>,
+    pub iterations: u64,
+    pub stopped: bool,
+}
+
+fn target(m: &Model, st: &State, c: usize) -> f64 {
+    let comp = &m.components[c];
+    (weighted_demand(m, comp) - st.unmet_of(m, &comp.reqs)) as f64
+}
+
+pub(crate) fn search(
+    s: &Scenario,
+    opts: &Options,
+    params: &Params,
+    control: &mut dyn Control,
+) -> Solution {
+    let m = Model::build(s, opts);
+    let hints = Hints::new(&m);
+    let mut rng = Rng::new(params.seed);
+    let all_reqs: Vec<usize> = (0..m.reqs.len()).collect();
+    let mut st = State::empty(&m);
+    fill(
+        &m,
+        &mut st,
+        &all_reqs,
+        None,
+        &hints,
+        &Weights::PLAIN,
+        &mut rng,
+    );
+
+    let mut lag = Lagrange::new(&m);
+    let n = m.components.len();
+    let mut bounds = vec![0u64; n];
+    let mut closed = vec![false; n];
+    for (c, b) in bounds.iter_mut().enumerate() {
+        lag.improve(&m, c, target(&m, &st, c), 40);
+        *b = lag.bound(&m, c);
+    }
+    let mut priced = State::empty(&m);
+    fill(
+        &m,
+        &mut priced,
+        &all_reqs,
+        Some(&lag),
+        &hints,
+        &Weights::PRICED,
+        &mut rng,
+    );
+    // Keep, per component, whichever construction is better.
+    for comp in &m.components {
+        if priced.unmet_of(&m, &comp.reqs) < st.unmet_of(&m, &comp.reqs) {
+            st.remove_where(&m, |t| comp.reqs.contains(&t.r));
+            let better: Vec<Tour> = priced
+                .tours
+                .iter()
+                .filter(|t| comp.reqs.contains(&t.r))
+                .copied()
+                .collect();
+            for t in better {
+                st.add(&m, t);
+            }
+        }
+    }
+    let comp_of: Vec<usize> = {
+        let mut v = vec![0; m.reqs.len()];
+        for (c, comp) in m.components.iter().enumerate() {
+            for &r in &comp.reqs {
+                v[r] = c;
+            }
+        }
+        v
+    };
+    let mut unmet_c: Vec<u64> = m
+        .components
+        .iter()
+        .map(|comp| st.unmet_of(&m, &comp.reqs))
+        .collect();
+    let searchable: Vec<usize> = (0..n)
+        .filter(|&c| !m.components[c].offers.is_empty())
+        .collect();
+
+    let mut iterations = 0;
+    let mut stall = 0;
+    let mut stopped = false;
+    while iterations < params.max_iterations && !searchable.is_empty() {
+        let open = searchable.iter().any(|&c| unmet_c[c] > bounds[c]);
+        let limit = if open {
+            params.stall_iterations * 10
+        } else {
+            params.stall_iterations
+        };
+        if stall >= limit {
+            break;
+        }
+        if iterations % 64 == 0 {
+            let progress = Progress {
+                iteration: iterations,
+                max_iterations: params.max_iterations,
+                unmet_weighted: st.unmet,
+                bound: bounds.iter().sum(),
+            };
+            if !control.keep_going(&progress) {
+                stopped = true;
+                break;
+            }
+        }
+        iterations += 1;
+        // Components with a gap get picked in proportion to it; closed ones now and then (cost).
+        let weights: Vec<f64> = searchable
+            .iter()
+            .map(|&c| {
+                (unmet_c[c] - bounds[c].min(unmet_c[c])) as f64 + if open { 0.0 } else { 1.0 }
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let c = if total <= 0.0 {
+            searchable[rng.below(searchable.len())]
+        } else {
+            let mut x = rng.unit() * total;
+            let mut pick = searchable[0];
+            for (i, &wt) in weights.iter().enumerate() {
+                if x < wt {
+                    pick = searchable[i];
+                    break;
+                }
+                x -= wt;
+            }
+            pick
+        };
+        if iterations % 25 == 0 && unmet_c[c] > bounds[c] && !closed[c] {
+            closed[c] = lag.improve(&m, c, target(&m, &st, c), 5);
+            bounds[c] = bounds[c].max(lag.bound(&m, c));
+        }
+        let before = st.score();
+        let removed = ruin(&m, &mut st, c, &comp_of, &mut rng);
+        let added_from = st.tours.len();
+        let w = Weights::random(&mut rng, true);
+        fill(
+            &m,
+            &mut st,
+            &m.components[c].reqs,
+            Some(&lag),
+            &hints,
+            &w,
+            &mut rng,
+        );
+        let after = st.score();
+        if before.better_than(&after) {
+            while st.tours.len() > added_from {
+                st.remove_at(&m, st.tours.len() - 1);
+            }
+            for t in removed {
+                st.add(&m, t);
+            }
+            stall += 1;
+        } else {
+            if after.better_than(&before) {
+                stall = 0;
+            } else {
+                stall += 1;
+            }
+            unmet_c[c] = st.unmet_of(&m, &m.components[c].reqs);
+        }
+    }
+    // A last push on the bound where a gap remains.
+    for &c in &searchable {
+        if unmet_c[c] > bounds[c] && !closed[c] {
+            lag.improve(&m, c, target(&m, &st, c), 60);
+            bounds[c] = bounds[c].max(lag.bound(&m, c));
+        }
+    }
+    for (c, comp) in m.components.iter().enumerate() {
+        if comp.offers.is_empty() {
+            bounds[c] = weighted_demand(&m, comp);
+        }
+    }
+    Solution {
+        model: m,
+        state: st,
+        lag,
+        bounds,
+        iterations,
+        stopped,
+    }
+}
+
+fn ruin(m: &Model, st: &mut State, c: usize, comp_of: &[usize], rng: &mut Rng) -> Vec<Tour> {
+    let comp = &m.components[c];
+    match rng.below(4) {
+        0 => {
+            let r = comp.reqs[rng.below(comp.reqs.len())];
+            st.remove_where(m, |t| t.r == r)
+        }
+        1 => {
+            let o = comp.offers[rng.below(comp.offers.len())];
+            st.remove_where(m, |t| t.o == o)
+        }
+        2 => {
+            let longest = comp
+                .offers
+                .iter()
+                .map(|&o| m.offers[o].tour + m.offers[o].dwell)
+                .max()
+                .unwrap_or(4);
+            let k = 2 + rng.below(2 * longest as usize) as u32;
+            let t0 = rng.below(m.horizon as usize) as u32;
+            st.remove_where(m, |t| {
+                comp_of[t.r] == c && t.start < t0 + k && t.start + t.len > t0
+            })
+        }
+        _ => {
+            let share = 0.1 + 0.3 * rng.unit();
+            let mut picks = Vec::new();
+            for (i, t) in st.tours.iter().enumerate() {
+                if comp_of[t.r] == c && rng.unit() < share {
+                    picks.push(i);
+                }
+            }
+            let mut removed = Vec::with_capacity(picks.len());
+            for &i in picks.iter().rev() {
+                removed.push(st.remove_at(m, i));
+            }
+            removed
+        }
+    }
+}
+
+/// Plans a scenario under the options.
+pub fn solve(
+    s: &Scenario,
+    opts: &Options,
+    params: &Params,
+    control: &mut dyn Control,
+) -> Result<Plan, PlanError> {
+    opts.check(s).map_err(PlanError::Options)?;
+    let sol = search(s, opts, params, control);
+    let bound: u64 = sol.bounds.iter().sum();
+    let status = if sol.state.unmet <= bound {
+        Status::Optimal
+    } else if sol.stopped {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    Ok(crate::report::plan(s, opts, &sol, status, bound))
+}
