@@ -14,6 +14,13 @@ use crate::model::{Component, Model};
 #[derive(Debug, Clone)]
 pub(crate) struct Lagrange {
     mu: Vec<Vec<f64>>,
+    /// Requirements with `max_nations`: a cap on their total covered unit-weeks (the best the
+    /// allowed number of nations could do alone) and its multiplier ν and search direction.
+    cap: Vec<Option<f64>>,
+    nu: Vec<f64>,
+    nu_dir: Vec<f64>,
+    /// Previous search direction (deflected subgradient), per requirement and week.
+    dir: Vec<Vec<f64>>,
     /// Per component: best (lowest) L so far, step factor, iterations without improvement.
     best: Vec<f64>,
     lambda: Vec<f64>,
@@ -52,6 +59,10 @@ impl Lagrange {
                         .collect()
                 })
                 .collect(),
+            dir: vec![vec![0.0; h]; m.reqs.len()],
+            cap: nation_caps(m),
+            nu: vec![0.0; m.reqs.len()],
+            nu_dir: vec![0.0; m.reqs.len()],
             best: vec![f64::INFINITY; m.components.len()],
             lambda: vec![1.0; m.components.len()],
             stall: vec![0; m.components.len()],
@@ -84,10 +95,14 @@ impl Lagrange {
         for &r in &comp.reqs {
             let req = &m.reqs[r];
             let mut p = vec![0.0; h + 1];
+            let nu = self.nu[r];
+            if let Some(cap) = self.cap[r] {
+                l += nu * cap;
+            }
             for w in 0..h {
                 let mu = self.mu[r][w];
                 l += mu * f64::from(req.demand[w]);
-                p[w + 1] = p[w] + req.priority as f64 - mu;
+                p[w + 1] = p[w] + req.priority as f64 - mu - nu;
             }
             prefix.push(p);
         }
@@ -165,30 +180,43 @@ impl Lagrange {
                 }
             } else {
                 self.stall[c] += 1;
-                if self.stall[c] >= 8 {
-                    self.lambda[c] *= 0.6;
+                if self.stall[c] >= 40 {
+                    self.lambda[c] *= 0.85;
                     self.stall[c] = 0;
                 }
             }
-            if self.best[c] <= target + 0.5 || self.lambda[c] < 1e-4 {
+            if self.best[c] <= target + 0.5 || self.lambda[c] < 1e-5 {
                 return true;
             }
+            // Deflected subgradient: d = g + β·d_prev damps the zig-zag of plain steps.
+            let beta = 0.5;
             let mut norm = 0.0;
             for (i, &r) in comp.reqs.iter().enumerate() {
                 for (w, &d) in m.reqs[r].demand.iter().enumerate() {
                     let g = f64::from(d) - f64::from(pass.x[i][w]);
-                    norm += g * g;
+                    let dir = &mut self.dir[r][w];
+                    *dir = g + beta * *dir;
+                    norm += *dir * *dir;
+                }
+            }
+            for (i, &r) in comp.reqs.iter().enumerate() {
+                if let Some(cap) = self.cap[r] {
+                    let covered: f64 = pass.x[i].iter().map(|&x| f64::from(x)).sum();
+                    self.nu_dir[r] = cap - covered + beta * self.nu_dir[r];
+                    norm += self.nu_dir[r] * self.nu_dir[r];
                 }
             }
             if norm == 0.0 {
                 return true;
             }
             let theta = self.lambda[c] * (pass.l - target).max(1.0) / norm;
-            for (i, &r) in comp.reqs.iter().enumerate() {
-                for (w, &d) in m.reqs[r].demand.iter().enumerate() {
-                    let g = f64::from(d) - f64::from(pass.x[i][w]);
+            for &r in &comp.reqs {
+                if self.cap[r].is_some() {
+                    self.nu[r] = (self.nu[r] - theta * self.nu_dir[r]).max(0.0);
+                }
+                for w in 0..m.horizon as usize {
                     let mu = &mut self.mu[r][w];
-                    *mu = (*mu - theta * g).max(0.0);
+                    *mu = (*mu - theta * self.dir[r][w]).max(0.0);
                 }
             }
         }
@@ -210,4 +238,47 @@ pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {
             req.priority * req.demand.iter().map(|&d| u64::from(d)).sum::<u64>()
         })
         .sum()
+}
+
+/// For each requirement with `max_nations = k`: the most unit-weeks the k strongest nations
+/// could cover if each served it alone (`None` when that does not bind).
+fn nation_caps(m: &Model) -> Vec<Option<f64>> {
+    m.reqs
+        .iter()
+        .enumerate()
+        .map(|(r, req)| {
+            let k = req.max_nations? as usize;
+            let need: u64 = req.demand.iter().map(|&d| u64::from(d)).sum();
+            let mut per_nation: std::collections::BTreeMap<usize, u64> = Default::default();
+            for &o in &req.offers {
+                let one = best_single(m, o, r);
+                *per_nation.entry(m.offers[o].nation).or_default() +=
+                    u64::from(m.offers[o].units) * one;
+            }
+            let mut caps: Vec<u64> = per_nation.into_values().map(|c| c.min(need)).collect();
+            caps.sort_unstable_by(|a, b| b.cmp(a));
+            let cap: u64 = caps.iter().take(k).sum();
+            (cap < need).then_some(cap as f64)
+        })
+        .collect()
+}
+
+/// The most weeks with demand one unit of offer `o` can spend on requirement `r` alone.
+fn best_single(m: &Model, o: usize, r: usize) -> u64 {
+    let h = m.horizon as usize;
+    let useful: Vec<u64> = std::iter::once(0)
+        .chain(m.reqs[r].demand.iter().scan(0u64, |acc, &d| {
+            *acc += u64::from(d > 0);
+            Some(*acc)
+        }))
+        .collect();
+    let mut f = vec![0u64; h + 1];
+    for t in (0..h).rev() {
+        f[t] = f[t + 1];
+        if let Some(len) = m.tour_len(o, r, t as u32) {
+            let next = m.busy_end(o, t as u32, len) as usize;
+            f[t] = f[t].max(useful[t + len as usize] - useful[t] + f[next]);
+        }
+    }
+    f[0]
 }

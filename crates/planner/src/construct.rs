@@ -19,6 +19,11 @@ pub(crate) struct Weights {
     pub flex: f64,
     /// Weight of cost (objective 2).
     pub cost: f64,
+    /// With prices: skip tours whose loss against the offer's best priced schedule exceeds this
+    /// share of their value (a later completing pass fills what is left).
+    pub max_loss: f64,
+    /// Chance of leaving a short week for later, so that a better-placed tour can take it.
+    pub skip: f64,
 }
 
 impl Weights {
@@ -27,12 +32,16 @@ impl Weights {
         noise: 0.0,
         flex: 0.5,
         cost: 0.05,
+        max_loss: f64::INFINITY,
+        skip: 0.0,
     };
     pub const PRICED: Weights = Weights {
         priced: true,
         noise: 0.0,
         flex: 0.0,
         cost: 0.05,
+        max_loss: 0.05,
+        skip: 0.0,
     };
 
     pub fn random(rng: &mut Rng, have_prices: bool) -> Weights {
@@ -41,6 +50,8 @@ impl Weights {
             noise: [0.0, 0.05, 0.2, 0.5][rng.below(4)],
             flex: [0.0, 0.3, 1.0][rng.below(3)],
             cost: [0.0, 0.05, 0.2][rng.below(3)],
+            max_loss: [f64::INFINITY, 0.0, 0.02, 0.1, 0.3][rng.below(5)],
+            skip: [0.0, 0.0, 0.05, 0.2][rng.below(4)],
         }
     }
 }
@@ -86,7 +97,7 @@ fn score(
     s: u32,
     len: u32,
     rng: &mut Rng,
-) -> f64 {
+) -> Option<f64> {
     let of = &m.offers[o];
     let p = m.reqs[r].priority as f64;
     let nominal = p * f64::from(len);
@@ -95,8 +106,11 @@ fn score(
             // Loss against the offer's best priced schedule from this week, per unit of value.
             let f = &lag.value_to_go[o];
             let next = m.busy_end(o, s, len) as usize;
-            let loss = f[s as usize] - (lag.tour_value(r, s, len) + f[next]);
-            f64::from(len) / f64::from(of.tour.max(1)) - loss / nominal.max(1.0)
+            let loss = (f[s as usize] - (lag.tour_value(r, s, len) + f[next])) / nominal.max(1.0);
+            if loss > w.max_loss {
+                return None;
+            }
+            f64::from(len) / f64::from(of.tour.max(1)) - loss
         }
         _ => {
             let eff = f64::from(len) / f64::from(len + of.dwell);
@@ -111,11 +125,32 @@ fn score(
     if w.noise > 0.0 {
         v += w.noise * (rng.unit() - 0.5);
     }
-    v
+    Some(v)
 }
 
-/// Fills the requirements `reqs` as far as the offers allow, week by week.
+/// Fills the requirements `reqs` as far as the offers allow: a pass with the given weights, then
+/// (if that pass held back) a completing pass that takes whatever still fits.
 pub(crate) fn fill(
+    m: &Model,
+    st: &mut State,
+    reqs: &[usize],
+    lag: Option<&Lagrange>,
+    hints: &Hints,
+    w: &Weights,
+    rng: &mut Rng,
+) {
+    sweep(m, st, reqs, lag, hints, w, rng);
+    if w.skip > 0.0 || (w.priced && w.max_loss.is_finite()) {
+        let complete = Weights {
+            max_loss: f64::INFINITY,
+            skip: 0.0,
+            ..*w
+        };
+        sweep(m, st, reqs, lag, hints, &complete, rng);
+    }
+}
+
+fn sweep(
     m: &Model,
     st: &mut State,
     reqs: &[usize],
@@ -140,6 +175,9 @@ pub(crate) fn fill(
             if week < req.from || week > req.to {
                 continue;
             }
+            if w.skip > 0.0 && rng.unit() < w.skip {
+                continue;
+            }
             while st.cover[r][week as usize] < req.demand[week as usize] {
                 let mut best: Option<(f64, Tour)> = None;
                 for &o in &req.offers {
@@ -149,7 +187,9 @@ pub(crate) fn fill(
                     if !st.fits(m, o, r, week, len) {
                         continue;
                     }
-                    let v = score(m, st, lag, hints, w, o, r, week, len, rng);
+                    let Some(v) = score(m, st, lag, hints, w, o, r, week, len, rng) else {
+                        continue;
+                    };
                     if best.as_ref().is_none_or(|(bv, _)| v > *bv) {
                         best = Some((
                             v,

@@ -6,6 +6,7 @@
 mod bound;
 pub mod compare;
 mod construct;
+pub mod generate;
 mod model;
 pub mod options;
 pub mod plan;

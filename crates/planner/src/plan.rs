@@ -56,6 +56,8 @@ pub enum ReasonCode {
     RotationCapacity,
     /// The requirement already has as many nations as it allows.
     MaxNations,
+    /// Every unit that could serve is already on tour here: more units are needed.
+    InsufficientUnits,
     NoOfferOfCapability,
     ExcludedByRegion,
     ExcludedByRoe,

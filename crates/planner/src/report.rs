@@ -195,6 +195,7 @@ fn reasons(
             detail: vec![sr.capability.to_string()],
         }];
     }
+    // Every offer of the capability is looked at; one fully on tour here explains nothing.
     for (i, o) in same_cap {
         if opts.withdraw.contains(&o.nation) {
             note(ReasonCode::NationWithdrawn, o, vec![o.nation.to_string()]);
@@ -220,9 +221,18 @@ fn reasons(
             };
             note(code, o, Vec::new());
         } else if let Some(mo) = m.offers.iter().position(|x| x.src == i) {
-            let (code, detail) = binding(s, m, st, mo, r, a, b);
-            note(code, o, detail);
+            if let Some((code, detail)) = binding(s, m, st, mo, r, a, b) {
+                note(code, o, detail);
+            }
         }
+    }
+    if grouped.is_empty() {
+        return vec![Reason {
+            code: ReasonCode::InsufficientUnits,
+            offers: Vec::new(),
+            units: 0,
+            detail: Vec::new(),
+        }];
     }
     let mut out: Vec<Reason> = grouped
         .into_iter()
@@ -266,8 +276,9 @@ fn can_reach(o: &Offer, r: &Requirement, a: u32, b: u32, horizon: u32, notice: b
     })
 }
 
-/// Why an offer that could serve did not: its units were busy elsewhere, or busy with this
-/// requirement's own rotation, or idle but unable to fit a tour (or blocked by `max_nations`).
+/// Why an offer that could serve did not: its units were busy elsewhere, resting after this
+/// requirement's own tours, or idle but unable to fit a tour (or blocked by `max_nations`).
+/// `None` when its units were on tour on this requirement throughout the gap.
 fn binding(
     s: &Scenario,
     m: &Model,
@@ -276,32 +287,39 @@ fn binding(
     r: usize,
     a: u32,
     b: u32,
-) -> (ReasonCode, Vec<String>) {
+) -> Option<(ReasonCode, Vec<String>)> {
     let units = m.offers[o].units;
-    let idle = (a..=b).any(|w| st.busy[o][w as usize] < units);
-    if idle {
+    if (a..=b).any(|w| st.busy[o][w as usize] < units) {
         if !st.nation_allowed(m, o, r) {
-            return (
+            return Some((
                 ReasonCode::MaxNations,
                 vec![format!(
                     "max_nations {}",
                     m.reqs[r].max_nations.unwrap_or(0)
                 )],
-            );
+            ));
         }
-        return (ReasonCode::RotationCapacity, Vec::new());
+        return Some((ReasonCode::RotationCapacity, Vec::new()));
     }
     let mut others = BTreeSet::new();
-    for t in st.tours.iter().filter(|t| t.o == o && t.r != r) {
+    let mut resting_here = false;
+    for t in st.tours.iter().filter(|t| t.o == o) {
         let end = m.busy_end(o, t.start, t.len);
-        if t.start <= b && end > a {
+        if t.start > b || end <= a {
+            continue;
+        }
+        if t.r != r {
             let other = &s.requirements()[m.reqs[t.r].src];
             others.insert(format!("{} (priority {})", other.id, other.priority));
+        } else if t.start + t.len <= b && end > a.max(t.start + t.len) {
+            resting_here = true;
         }
     }
-    if others.is_empty() {
-        (ReasonCode::RotationCapacity, Vec::new())
+    if !others.is_empty() {
+        Some((ReasonCode::CompetingPriority, others.into_iter().collect()))
+    } else if resting_here {
+        Some((ReasonCode::RotationCapacity, Vec::new()))
     } else {
-        (ReasonCode::CompetingPriority, others.into_iter().collect())
+        None
     }
 }

@@ -1,0 +1,356 @@
+//! The planner against its checker, exhaustive search and hand-built gaps.
+#![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
+
+use domain::Scenario;
+use planner::generate::{generate, Size};
+use planner::plan::ReasonCode;
+use planner::{solve, verify, Options, Params, Plan};
+use serde_json::{json, Value};
+
+fn params(iterations: u64) -> Params {
+    Params {
+        seed: 7,
+        max_iterations: iterations,
+        stall_iterations: 300,
+    }
+}
+
+fn plan(s: &Scenario, opts: &Options, iterations: u64) -> Plan {
+    solve(
+        s,
+        opts,
+        &params(iterations),
+        &mut |_: &planner::Progress| true,
+    )
+    .unwrap()
+}
+
+fn exercise() -> Scenario {
+    Scenario::parse(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/exercise.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+fn assert_valid(s: &Scenario, p: &Plan, opts: &Options) {
+    let violations = verify(s, p, opts);
+    assert!(violations.is_empty(), "{}: {violations:?}", s.name());
+    assert!(p.bound.unmet_weighted <= p.objective.unmet_weighted);
+}
+
+#[test]
+fn plans_of_the_exercise_verify_under_what_ifs() {
+    let s = exercise();
+    let base = plan(&s, &Options::default(), 4_000);
+    assert_valid(&s, &base, &Options::default());
+    assert!(!base.tours.is_empty());
+    // What-ifs: no US backstop, two lead nations withdrawn, only firm offers.
+    let mut no_us = Options::default();
+    no_us.assume.insert("us_backstop".parse().unwrap(), false);
+    let no_lead = Options {
+        withdraw: Options::parse_withdraw("GBR,FRA").unwrap(),
+        ..Options::default()
+    };
+    let firm = Options {
+        min_status: domain::offer::OfferStatus::Confirmed,
+        ..Options::default()
+    };
+    for opts in [no_us, no_lead, firm] {
+        let p = plan(&s, &opts, 2_000);
+        assert_valid(&s, &p, &opts);
+        assert!(
+            p.objective.unmet_weighted >= base.bound.unmet_weighted,
+            "fewer offers cannot beat the baseline's bound"
+        );
+        // The baseline plan uses offers these options exclude, so it must not verify under them.
+        let strict = verify(&s, &base, &opts);
+        assert!(strict
+            .iter()
+            .any(|v| v.code == "offer_not_counted" || v.code == "objective_mismatch"));
+    }
+}
+
+#[test]
+fn plans_of_fifty_generated_instances_verify() {
+    for seed in 1..=50 {
+        let s = generate(Size::TEST, seed);
+        let p = plan(&s, &Options::default(), 1_500);
+        assert_valid(&s, &p, &Options::default());
+        let text = p.to_json_pretty();
+        assert_eq!(Plan::parse(&text).unwrap(), p, "plan files round-trip");
+    }
+}
+
+#[test]
+fn the_checker_rejects_each_kind_of_invalid_plan() {
+    let s = generate(Size::TEST, 3);
+    let opts = Options::default();
+    let good = plan(&s, &opts, 1_500);
+    assert_valid(&s, &good, &opts);
+    assert!(good.tours.len() >= 3);
+    let codes = |p: &Plan| {
+        verify(&s, p, &opts)
+            .into_iter()
+            .map(|v| v.code)
+            .collect::<Vec<_>>()
+    };
+    let mutate = |f: &dyn Fn(&mut Plan)| {
+        let mut p = good.clone();
+        f(&mut p);
+        p
+    };
+    let cases: Vec<(&str, Plan)> = vec![
+        (
+            "unknown_offer",
+            mutate(&|p| p.tours[0].offer = "NOPE".into()),
+        ),
+        ("bad_length", mutate(&|p| p.tours[0].weeks += 1)),
+        (
+            "bad_start",
+            mutate(&|p| p.tours[0].start_week = s.weeks() + 5),
+        ),
+        ("offer_overloaded", mutate(&|p| p.tours[0].units += 50)),
+        (
+            "requirement_overfilled",
+            mutate(&|p| p.tours[0].units += 50),
+        ),
+        (
+            "objective_mismatch",
+            mutate(&|p| p.objective.unmet_weighted += 1),
+        ),
+        ("objective_mismatch", mutate(&|p| p.objective.cost += 1.0)),
+        (
+            "bound_above_unmet",
+            mutate(&|p| p.bound.unmet_weighted = p.objective.unmet_weighted + 1),
+        ),
+        ("format", mutate(&|p| p.format = "coalition.plan/9".into())),
+        (
+            "incompatible",
+            mutate(&|p| p.tours[0].nation = "ZZZ".into()),
+        ),
+    ];
+    for (code, bad) in &cases {
+        let got = codes(bad);
+        assert!(got.contains(code), "expected {code}, got {got:?}");
+    }
+    // A tour on a requirement of another capability.
+    let other = s.requirements().iter().find(|r| {
+        let o = s
+            .offers()
+            .iter()
+            .find(|o| o.id.as_str() == good.tours[0].offer)
+            .unwrap();
+        r.capability != o.capability
+    });
+    if let Some(r) = other {
+        let bad = mutate(&|p| p.tours[0].requirement = r.id.to_string());
+        assert!(codes(&bad).contains(&"incompatible"));
+    }
+    // An offer that does not count under the options.
+    let mut strict = Options::default();
+    strict.withdraw.insert(
+        s.offers()
+            .iter()
+            .find(|o| o.id.as_str() == good.tours[0].offer)
+            .unwrap()
+            .nation
+            .clone(),
+    );
+    assert!(verify(&s, &good, &strict)
+        .iter()
+        .any(|v| v.code == "offer_not_counted"));
+}
+
+#[test]
+fn max_nations_is_respected_and_checked() {
+    let s = scenario(
+        vec![
+            offer("A1", "AAA", 1, 4, 0, None),
+            offer("B1", "BBB", 1, 4, 0, None),
+        ],
+        vec![
+            json!({"id": "R", "line": "land", "capability": "CAP.X", "region": "UA-30", "units": 2,
+                    "from_week": 0, "to_week": 7, "roe": "mandate", "priority": 5, "max_nations": 1}),
+        ],
+        8,
+    );
+    let p = plan(&s, &Options::default(), 500);
+    assert_valid(&s, &p, &Options::default());
+    let nations: std::collections::BTreeSet<_> = p.tours.iter().map(|t| t.nation.clone()).collect();
+    assert_eq!(nations.len(), 1);
+    let mut two = p.clone();
+    let other = if nations.contains("AAA") {
+        ("B1", "BBB")
+    } else {
+        ("A1", "AAA")
+    };
+    two.tours.push(planner::plan::PlannedTour {
+        offer: other.0.into(),
+        nation: other.1.into(),
+        requirement: "R".into(),
+        start_week: 0,
+        weeks: 4,
+        units: 1,
+    });
+    assert!(verify(&s, &two, &Options::default())
+        .iter()
+        .any(|v| v.code == "max_nations"));
+}
+
+// ---- hand-built scenarios ----
+
+fn offer(
+    id: &str,
+    nation: &str,
+    units: u32,
+    tour: u32,
+    dwell: u32,
+    regions: Option<Vec<&str>>,
+) -> Value {
+    let mut o = json!({"id": id, "nation": nation, "capability": "CAP.X", "units": units, "from_week": 0,
+        "to_week": 7, "notice_weeks": 0, "tour_weeks": tour, "dwell_weeks": dwell, "roe": "robust",
+        "status": "confirmed", "cost_per_unit_week": 1});
+    if let Some(r) = regions {
+        o["regions"] = json!(r);
+    }
+    o
+}
+
+fn requirement(id: &str, units: u32, priority: u32) -> Value {
+    json!({"id": id, "line": "land", "capability": "CAP.X", "region": "UA-30", "units": units,
+           "from_week": 0, "to_week": 7, "roe": "mandate", "priority": priority})
+}
+
+fn scenario(offers: Vec<Value>, requirements: Vec<Value>, weeks: u32) -> Scenario {
+    let v = json!({"format": "coalition.scenario/1", "name": "Exercise hand-built", "start": "2026-01-05",
+        "weeks": weeks, "assumptions": {"us_backstop": true},
+        "nations": [{"code": "AAA", "name": "A"}, {"code": "BBB", "name": "B"}],
+        "capabilities": [{"code": "CAP.X", "name": "X", "domain": "land", "personnel": 100, "sidc": "10031000001211000000"},
+                         {"code": "CAP.Y", "name": "Y", "domain": "land", "personnel": 100, "sidc": "10031000001211000000"}],
+        "offers": offers, "requirements": requirements});
+    Scenario::from_value(&v).unwrap()
+}
+
+fn first_reason(s: &Scenario, opts: &Options, req: &str) -> ReasonCode {
+    let p = solve(s, opts, &params(500), &mut |_: &planner::Progress| true).unwrap();
+    assert_valid(s, &p, opts);
+    let gap = p
+        .gaps
+        .iter()
+        .find(|g| g.requirement == req)
+        .unwrap_or_else(|| panic!("no gap on {req}: {p:?}"));
+    gap.reasons[0].code
+}
+
+#[test]
+fn every_gap_reason_on_a_case_built_for_it() {
+    let base = Options::default();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut o = offer("A1", "AAA", 1, 8, 0, None);
+        f(&mut o);
+        scenario(vec![o], vec![requirement("R", 1, 5)], 8)
+    };
+    let mut y = requirement("R", 1, 5);
+    y["capability"] = json!("CAP.Y");
+    let none = scenario(vec![offer("A1", "AAA", 1, 8, 0, None)], vec![y], 8);
+    assert_eq!(
+        first_reason(&none, &base, "R"),
+        ReasonCode::NoOfferOfCapability
+    );
+    assert_eq!(
+        first_reason(&with(&|o| o["regions"] = json!(["PL-EAST"])), &base, "R"),
+        ReasonCode::ExcludedByRegion
+    );
+    assert_eq!(
+        first_reason(&with(&|o| o["roe"] = json!("self_defence")), &base, "R"),
+        ReasonCode::ExcludedByRoe
+    );
+    let mut no_us = Options::default();
+    no_us.assume.insert("us_backstop".parse().unwrap(), false);
+    assert_eq!(
+        first_reason(
+            &with(&|o| o["requires"] = json!(["us_backstop"])),
+            &no_us,
+            "R"
+        ),
+        ReasonCode::RequiresAssumption
+    );
+    let firm = Options {
+        min_status: domain::offer::OfferStatus::Confirmed,
+        ..Options::default()
+    };
+    assert_eq!(
+        first_reason(&with(&|o| o["status"] = json!("offered")), &firm, "R"),
+        ReasonCode::BelowMinStatus
+    );
+    assert_eq!(
+        first_reason(&with(&|o| o["status"] = json!("withdrawn")), &base, "R"),
+        ReasonCode::OfferWithdrawn
+    );
+    let mut out = Options::default();
+    out.withdraw.insert("AAA".parse().unwrap());
+    assert_eq!(
+        first_reason(&with(&|_| ()), &out, "R"),
+        ReasonCode::NationWithdrawn
+    );
+    let mut early = requirement("R", 1, 5);
+    early["to_week"] = json!(3);
+    let mut slow = offer("A1", "AAA", 1, 8, 0, None);
+    slow["notice_weeks"] = json!(5);
+    assert_eq!(
+        first_reason(&scenario(vec![slow], vec![early.clone()], 8), &base, "R"),
+        ReasonCode::NoticeTooLong
+    );
+    let mut late = offer("A1", "AAA", 1, 8, 0, None);
+    late["from_week"] = json!(5);
+    assert_eq!(
+        first_reason(&scenario(vec![late], vec![early], 8), &base, "R"),
+        ReasonCode::OutsideOfferWindow
+    );
+    // One unit, two weeks on and two off: it cannot cover every week.
+    let rotation = scenario(
+        vec![offer("A1", "AAA", 1, 2, 2, None)],
+        vec![requirement("R", 1, 5)],
+        8,
+    );
+    assert_eq!(
+        first_reason(&rotation, &base, "R"),
+        ReasonCode::RotationCapacity
+    );
+    // Two nations could each cover one of two units, but only one nation is allowed.
+    let mut capped = requirement("R", 2, 5);
+    capped["max_nations"] = json!(1);
+    let two = scenario(
+        vec![
+            offer("A1", "AAA", 1, 8, 0, None),
+            offer("B1", "BBB", 1, 8, 0, None),
+        ],
+        vec![capped],
+        8,
+    );
+    assert_eq!(first_reason(&two, &base, "R"), ReasonCode::MaxNations);
+    // Two units needed, one offered, on tour all along.
+    let short = scenario(
+        vec![offer("A1", "AAA", 1, 8, 0, None)],
+        vec![requirement("R", 2, 5)],
+        8,
+    );
+    assert_eq!(
+        first_reason(&short, &base, "R"),
+        ReasonCode::InsufficientUnits
+    );
+    // One unit, two requirements: the lower priority one goes short.
+    let compete = scenario(
+        vec![offer("A1", "AAA", 1, 8, 0, None)],
+        vec![requirement("HI", 1, 9), requirement("LO", 1, 1)],
+        8,
+    );
+    assert_eq!(
+        first_reason(&compete, &base, "LO"),
+        ReasonCode::CompetingPriority
+    );
+}
