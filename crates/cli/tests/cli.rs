@@ -180,3 +180,117 @@ fn bad_input_gets_one_readable_line_and_a_failing_exit_code() {
     let out = coalition(dir.path(), &["validate", "garbage.json"]);
     assert_ne!(out.status.code(), Some(0));
 }
+
+#[test]
+fn plan_verify_compare_and_resilience_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = coalition(
+        d,
+        &["plan", EXERCISE, "--time-limit", "2", "-o", "base.json"],
+    );
+    assert!(base.status.success(), "{}", text(&base.stderr));
+    let summary = text(&base.stdout);
+    for expected in [
+        "proven bound",
+        "Coverage by line:",
+        "air_policing",
+        "Largest gaps",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "missing {expected:?} in:\n{summary}"
+        );
+    }
+    let ok = coalition(d, &["plan", "verify", EXERCISE, "base.json"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+
+    let what_if = coalition(
+        d,
+        &[
+            "plan",
+            EXERCISE,
+            "--time-limit",
+            "2",
+            "--assume",
+            "us_backstop=false",
+            "-o",
+            "no-us.json",
+        ],
+    );
+    assert!(what_if.status.success(), "{}", text(&what_if.stderr));
+    // The baseline uses offers that need the US backstop: it fails under the what-if options.
+    let strict = coalition(
+        d,
+        &[
+            "plan",
+            "verify",
+            EXERCISE,
+            "base.json",
+            "--assume",
+            "us_backstop=false",
+        ],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        text(&strict.stderr).contains("offer_not_counted"),
+        "{}",
+        text(&strict.stderr)
+    );
+
+    let cmp = coalition(d, &["--json", "plan", "compare", "base.json", "no-us.json"]);
+    assert!(cmp.status.success(), "{}", text(&cmp.stderr));
+    let c: serde_json::Value = serde_json::from_slice(&cmp.stdout).unwrap();
+    assert!(
+        c["other_unmet_weighted"].as_u64().unwrap()
+            > c["baseline_unmet_weighted"].as_u64().unwrap()
+    );
+    assert!(!c["new_gaps"].as_array().unwrap().is_empty());
+
+    // A tampered plan is rejected with its violations listed.
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("base.json")).unwrap()).unwrap();
+    p["tours"][0]["units"] = 99.into();
+    std::fs::write(d.join("bad.json"), serde_json::to_string(&p).unwrap()).unwrap();
+    let bad = coalition(d, &["plan", "verify", EXERCISE, "bad.json"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("offer_overloaded"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let res = coalition(
+        d,
+        &["--json", "resilience", EXERCISE, "--time-limit", "0.2"],
+    );
+    assert!(res.status.success(), "{}", text(&res.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    let cases = r["cases"].as_array().unwrap();
+    assert!(cases.iter().any(|c| c["case"] == "us_backstop=false"));
+    assert!(cases.iter().any(|c| c["case"] == "withdraw GBR"));
+    let losses: Vec<i64> = cases
+        .iter()
+        .map(|c| c["lost_weighted"].as_i64().unwrap())
+        .collect();
+    assert!(
+        losses.windows(2).all(|w| w[0] >= w[1]),
+        "ranked worst first"
+    );
+
+    for args in [
+        &["plan", "no-such.json"][..],
+        &["plan", EXERCISE, "--withdraw", "XX"],
+        &["plan", EXERCISE, "--assume", "warp_drive=true"],
+        &["plan", EXERCISE, "--min-status", "maybe"],
+    ] {
+        let out = coalition(d, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            text(&out.stderr).lines().count(),
+            1,
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
