@@ -210,3 +210,119 @@ fn sweep(
         }
     }
 }
+
+/// Schedules whole units, one at a time: for each offer in `offers` (in the given order), finds
+/// by dynamic programming the schedule of one more unit that covers the most priority-weighted
+/// open unit-weeks, over the whole horizon, and adds it; repeats while a unit is free and worth
+/// sending. Unlike the week-by-week sweep, this places every tour of a unit with its dwell in view.
+/// `priced` mixes in the Lagrangian prices (0 = plain priorities, 1 = prices only); `noise`
+/// perturbs the value of each requirement.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inner loop's inputs, kept flat for speed"
+)]
+pub(crate) fn schedule_units(
+    m: &Model,
+    st: &mut State,
+    offers: &[usize],
+    lag: Option<&Lagrange>,
+    priced: f64,
+    noise: f64,
+    rng: &mut Rng,
+    max_units: u32,
+) {
+    let h = m.horizon as usize;
+    let mut f = vec![0.0f64; h + 1];
+    let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
+    for &o in offers {
+        let of = &m.offers[o];
+        let weight: Vec<f64> = of
+            .reqs
+            .iter()
+            .map(|&r| m.reqs[r].priority as f64 * (1.0 + noise * (rng.unit() - 0.5)))
+            .collect();
+        for _ in 0..of.units.min(max_units) {
+            // First week at or after t where requirement r has no open demand, and where the
+            // offer has no free unit.
+            let open: Vec<Vec<u32>> = of
+                .reqs
+                .iter()
+                .map(|&r| {
+                    let mut next = vec![m.horizon; h + 1];
+                    for t in (0..h).rev() {
+                        next[t] = if st.cover[r][t] >= m.reqs[r].demand[t] {
+                            t as u32
+                        } else {
+                            next[t + 1]
+                        };
+                    }
+                    next
+                })
+                .collect();
+            let mut full = vec![m.horizon; h + 1];
+            for t in (0..h).rev() {
+                full[t] = if st.busy[o][t] >= of.units {
+                    t as u32
+                } else {
+                    full[t + 1]
+                };
+            }
+            f[h] = 0.0;
+            for t in (0..h).rev() {
+                f[t] = f[t + 1];
+                choice[t] = None;
+                let tw = t as u32;
+                if tw < of.earliest || tw > of.last {
+                    continue;
+                }
+                for (k, &r) in of.reqs.iter().enumerate() {
+                    let Some(len) = m.tour_len(o, r, tw) else {
+                        continue;
+                    };
+                    let end = m.busy_end(o, tw, len);
+                    if open[k][t] < tw + len || full[t] < end || !st.nation_allowed(m, o, r) {
+                        continue;
+                    }
+                    let plain = weight[k] * f64::from(len);
+                    let value = match lag {
+                        Some(lag) if priced > 0.0 => {
+                            (1.0 - priced) * plain + priced * lag.tour_value(r, tw, len)
+                        }
+                        _ => plain,
+                    };
+                    let v = value + f[end as usize];
+                    if v > f[t] + 1e-9 {
+                        f[t] = v;
+                        choice[t] = Some((r, len));
+                    }
+                }
+            }
+            if f[0] <= 1e-9 {
+                break;
+            }
+            let mut t = 0usize;
+            let mut added = false;
+            while t < h {
+                match choice[t] {
+                    Some((r, len)) if st.fits(m, o, r, t as u32, len) => {
+                        st.add(
+                            m,
+                            Tour {
+                                o,
+                                r,
+                                start: t as u32,
+                                len,
+                            },
+                        );
+                        added = true;
+                        t = m.busy_end(o, t as u32, len) as usize;
+                    }
+                    _ => t += 1,
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+    }
+}

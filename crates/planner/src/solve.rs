@@ -11,7 +11,7 @@
 use domain::Scenario;
 
 use crate::bound::{weighted_demand, Lagrange};
-use crate::construct::{fill, Hints, Weights};
+use crate::construct::{fill, schedule_units, Hints, Weights};
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::{Plan, Status};
@@ -108,6 +108,8 @@ pub(crate) fn search(
         lag.improve(&m, c, target(&m, &st, c), 40);
         *b = lag.bound(&m, c);
     }
+    // Two more constructions, guided by the prices: week by week, and whole units at a time
+    // (least flexible offers first). Keep the best per component.
     let mut priced = State::empty(&m);
     fill(
         &m,
@@ -118,18 +120,41 @@ pub(crate) fn search(
         &Weights::PRICED,
         &mut rng,
     );
-    // Keep, per component, whichever construction is better.
-    for comp in &m.components {
-        if priced.unmet_of(&m, &comp.reqs) < st.unmet_of(&m, &comp.reqs) {
-            st.remove_where(&m, |t| comp.reqs.contains(&t.r));
-            let better: Vec<Tour> = priced
-                .tours
-                .iter()
-                .filter(|t| comp.reqs.contains(&t.r))
-                .copied()
-                .collect();
-            for t in better {
-                st.add(&m, t);
+    let mut by_unit = State::empty(&m);
+    let mut order: Vec<usize> = (0..m.offers.len()).collect();
+    order.sort_by_key(|&o| (m.offers[o].reqs.len(), o));
+    schedule_units(
+        &m,
+        &mut by_unit,
+        &order,
+        Some(&lag),
+        0.5,
+        0.0,
+        &mut rng,
+        u32::MAX,
+    );
+    fill(
+        &m,
+        &mut by_unit,
+        &all_reqs,
+        None,
+        &hints,
+        &Weights::PLAIN,
+        &mut rng,
+    );
+    for alt in [&priced, &by_unit] {
+        for comp in &m.components {
+            if alt.unmet_of(&m, &comp.reqs) < st.unmet_of(&m, &comp.reqs) {
+                st.remove_where(&m, |t| comp.reqs.contains(&t.r));
+                let better: Vec<Tour> = alt
+                    .tours
+                    .iter()
+                    .filter(|t| comp.reqs.contains(&t.r))
+                    .copied()
+                    .collect();
+                for t in better {
+                    st.add(&m, t);
+                }
             }
         }
     }
@@ -150,6 +175,12 @@ pub(crate) fn search(
     let searchable: Vec<usize> = (0..n)
         .filter(|&c| !m.components[c].offers.is_empty())
         .collect();
+    // Annealing: worse plans are accepted with a chance that shrinks over each cycle; every cycle
+    // starts again from the best plan found.
+    let mean_priority =
+        m.reqs.iter().map(|r| r.priority as f64).sum::<f64>() / m.reqs.len().max(1) as f64;
+    const CYCLE: u64 = 4_000;
+    let mut best = (st.score(), st.tours.clone());
 
     let mut iterations = 0;
     let mut stall = 0;
@@ -168,7 +199,7 @@ pub(crate) fn search(
             let progress = Progress {
                 iteration: iterations,
                 max_iterations: params.max_iterations,
-                unmet_weighted: st.unmet,
+                unmet_weighted: best.0.unmet,
                 bound: bounds.iter().sum(),
             };
             if !control.keep_going(&progress) {
@@ -176,6 +207,13 @@ pub(crate) fn search(
                 break;
             }
         }
+        if iterations % CYCLE == 0 && best.0.better_than(&st.score()) {
+            restore(&m, &mut st, &best.1);
+            for (c, comp) in m.components.iter().enumerate() {
+                unmet_c[c] = st.unmet_of(&m, &comp.reqs);
+            }
+        }
+        let temperature = 0.5 * mean_priority * (1.0 - (iterations % CYCLE) as f64 / CYCLE as f64);
         iterations += 1;
         // Components with a gap get picked in proportion to it; closed ones now and then (cost).
         let weights: Vec<f64> = searchable
@@ -207,6 +245,27 @@ pub(crate) fn search(
         let removed = ruin(&m, &mut st, c, &comp_of, &mut rng);
         let added_from = st.tours.len();
         let w = Weights::random(&mut rng, true);
+        if rng.unit() < 0.5 {
+            // Re-plan the units that lost tours, whole schedules at a time, in random order.
+            let mut affected: Vec<usize> = removed.iter().map(|t| t.o).collect();
+            affected.sort_unstable();
+            affected.dedup();
+            for i in (1..affected.len()).rev() {
+                affected.swap(i, rng.below(i + 1));
+            }
+            let priced = [0.0, 0.5, 1.0][rng.below(3)];
+            let units = if rng.unit() < 0.5 { 1 } else { u32::MAX };
+            schedule_units(
+                &m,
+                &mut st,
+                &affected,
+                Some(&lag),
+                priced,
+                w.noise,
+                &mut rng,
+                units,
+            );
+        }
         fill(
             &m,
             &mut st,
@@ -217,7 +276,20 @@ pub(crate) fn search(
             &mut rng,
         );
         let after = st.score();
-        if before.better_than(&after) {
+        let worse_by = after.unmet.saturating_sub(before.unmet) as f64;
+        let accept = !before.better_than(&after)
+            || (worse_by > 0.0
+                && temperature > 0.0
+                && rng.unit() < (-worse_by / temperature).exp());
+        if accept {
+            unmet_c[c] = st.unmet_of(&m, &m.components[c].reqs);
+            if after.better_than(&best.0) {
+                best = (after, st.tours.clone());
+                stall = 0;
+            } else {
+                stall += 1;
+            }
+        } else {
             while st.tours.len() > added_from {
                 st.remove_at(&m, st.tours.len() - 1);
             }
@@ -225,13 +297,12 @@ pub(crate) fn search(
                 st.add(&m, t);
             }
             stall += 1;
-        } else {
-            if after.better_than(&before) {
-                stall = 0;
-            } else {
-                stall += 1;
-            }
-            unmet_c[c] = st.unmet_of(&m, &m.components[c].reqs);
+        }
+    }
+    if best.0.better_than(&st.score()) {
+        restore(&m, &mut st, &best.1);
+        for (c, comp) in m.components.iter().enumerate() {
+            unmet_c[c] = st.unmet_of(&m, &comp.reqs);
         }
     }
     // A last push on the bound where a gap remains.
@@ -253,6 +324,13 @@ pub(crate) fn search(
         bounds,
         iterations,
         stopped,
+    }
+}
+
+fn restore(m: &Model, st: &mut State, tours: &[Tour]) {
+    *st = State::empty(m);
+    for &t in tours {
+        st.add(m, t);
     }
 }
 
