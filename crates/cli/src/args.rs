@@ -63,6 +63,14 @@ pub enum Command {
         #[arg(long, default_value_t = 2.0)]
         time_limit: f64,
     },
+    /// Write a seeded synthetic instance (sizes: tiny, test, small, large) for tests and benchmarks.
+    Generate {
+        size: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),

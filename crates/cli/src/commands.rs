@@ -44,6 +44,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        Command::Generate { size, seed, output } => {
+            plan::generate(&size, seed, output.as_deref(), out)
+        }
         Command::Offer(cmd) => offer::run(&open(&args.database, out).await?, cmd, out).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open(&args.database, out).await?;

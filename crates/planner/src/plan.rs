@@ -132,6 +132,10 @@ pub struct Stats {
     pub iterations: u64,
     pub bound_iterations: u64,
     pub components: usize,
+    /// `[milliseconds, unmet_weighted, bound]` each time either moved (filled in by the caller,
+    /// which owns the clock).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trajectory: Vec<[u64; 3]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -100,6 +100,7 @@ pub(crate) fn plan(
             iterations: sol.iterations,
             bound_iterations: sol.lag.iterations,
             components: m.components.len(),
+            trajectory: Vec::new(),
         },
     }
 }

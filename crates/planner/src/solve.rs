@@ -24,8 +24,8 @@ pub struct Params {
     pub seed: u64,
     /// Ruin-and-recreate iterations at most.
     pub max_iterations: u64,
-    /// Stop after this many iterations without improvement once every component's gap is closed
-    /// (ten times as many while a gap remains).
+    /// Once every component's gap to its bound is closed, stop after this many iterations
+    /// without improvement (cost and cohesion can still improve until then).
     pub stall_iterations: u64,
 }
 
@@ -187,12 +187,7 @@ pub(crate) fn search(
     let mut stopped = false;
     while iterations < params.max_iterations && !searchable.is_empty() {
         let open = searchable.iter().any(|&c| unmet_c[c] > bounds[c]);
-        let limit = if open {
-            params.stall_iterations * 10
-        } else {
-            params.stall_iterations
-        };
-        if stall >= limit {
+        if !open && stall >= params.stall_iterations {
             break;
         }
         if iterations % 64 == 0 {

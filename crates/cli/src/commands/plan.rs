@@ -73,11 +73,25 @@ fn bar(out: Out, label: &str) -> ProgressBar {
     bar
 }
 
-/// A time limit that also drives the progress bar.
-fn control(limit: f64, bar: &ProgressBar) -> impl FnMut(&Progress) -> bool + '_ {
+/// A time limit that also drives the progress bar and records when the plan and bound moved.
+fn control<'a>(
+    limit: f64,
+    bar: &'a ProgressBar,
+    trajectory: &'a mut Vec<[u64; 3]>,
+) -> impl FnMut(&Progress) -> bool + 'a {
     let start = Instant::now();
     let limit = Duration::from_secs_f64(limit.max(0.0));
     move |p: &Progress| {
+        if trajectory
+            .last()
+            .is_none_or(|l| l[1] != p.unmet_weighted || l[2] != p.bound)
+        {
+            trajectory.push([
+                start.elapsed().as_millis() as u64,
+                p.unmet_weighted,
+                p.bound,
+            ]);
+        }
         let by_time = start.elapsed().as_secs_f64() / limit.as_secs_f64().max(1e-9);
         let by_iter = p.iteration as f64 / p.max_iterations.max(1) as f64;
         bar.set_position((by_time.max(by_iter).min(1.0) * 1000.0) as u64);
@@ -178,14 +192,27 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             let o = options(&args.options)?;
             let params = Params {
                 seed: args.seed,
+                max_iterations: u64::MAX,
                 ..Params::default()
             };
             let bar = bar(out, "planning");
             let started = Instant::now();
-            let result = planner::solve(&s, &o, &params, &mut control(args.time_limit, &bar));
+            let mut trajectory = Vec::new();
+            let result = planner::solve(
+                &s,
+                &o,
+                &params,
+                &mut control(args.time_limit, &bar, &mut trajectory),
+            );
             bar.finish_and_clear();
             let mut plan = result?;
             plan.stats.solve_ms = started.elapsed().as_millis() as u64;
+            trajectory.push([
+                plan.stats.solve_ms,
+                plan.objective.unmet_weighted,
+                plan.bound.unmet_weighted,
+            ]);
+            plan.stats.trajectory = trajectory;
             if let Some(path) = &args.output {
                 let tmp = path.with_extension("json.partial");
                 std::fs::write(&tmp, plan.to_json_pretty())
@@ -305,6 +332,34 @@ pub async fn resilience(
             "{:<24} {:>12} {:>14}",
             c.case, c.lost_weighted, c.lost_unit_weeks
         ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn generate(
+    size: &str,
+    seed: u64,
+    output: Option<&Path>,
+    out: Out,
+) -> anyhow::Result<ExitCode> {
+    let Some(sz) = planner::generate::Size::named(size) else {
+        bail!("unknown size \"{size}\"; expected tiny, test, small or large");
+    };
+    let s = planner::generate::generate(sz, seed);
+    let text = s.to_json_pretty();
+    match output {
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            out.say(format!(
+                "wrote {} ({} offers, {} requirements, {} weeks)",
+                path.display(),
+                s.offers().len(),
+                s.requirements().len(),
+                s.weeks()
+            ));
+        }
+        None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
