@@ -283,7 +283,12 @@ pub(crate) fn schedule_units(
                     if open[k][t] < tw + len || full[t] < end || !st.nation_allowed(m, o, r) {
                         continue;
                     }
-                    let plain = weight[k] * f64::from(len);
+                    let jitter = if noise > 0.0 {
+                        1.0 + 0.5 * noise * (rng.unit() - 0.5)
+                    } else {
+                        1.0
+                    };
+                    let plain = weight[k] * f64::from(len) * jitter;
                     let value = match lag {
                         Some(lag) if priced > 0.0 => {
                             (1.0 - priced) * plain + priced * lag.tour_value(r, tw, len)

@@ -331,10 +331,28 @@ fn restore(m: &Model, st: &mut State, tours: &[Tour]) {
 
 fn ruin(m: &Model, st: &mut State, c: usize, comp_of: &[usize], rng: &mut Rng) -> Vec<Tour> {
     let comp = &m.components[c];
-    match rng.below(4) {
+    match rng.below(7) {
         0 => {
             let r = comp.reqs[rng.below(comp.reqs.len())];
             st.remove_where(m, |t| t.r == r)
+        }
+        4 => {
+            // Two offers at once, so they can swap roles.
+            let a = comp.offers[rng.below(comp.offers.len())];
+            let b = comp.offers[rng.below(comp.offers.len())];
+            st.remove_where(m, |t| t.o == a || t.o == b)
+        }
+        5 => {
+            // A whole nation, so another can take its place where max_nations binds.
+            let n = m.offers[comp.offers[rng.below(comp.offers.len())]].nation;
+            st.remove_where(m, |t| comp_of[t.r] == c && m.offers[t.o].nation == n)
+        }
+        6 => {
+            // A stretch of weeks on one requirement.
+            let r = comp.reqs[rng.below(comp.reqs.len())];
+            let k = 4 + rng.below(40) as u32;
+            let t0 = rng.below(m.horizon as usize) as u32;
+            st.remove_where(m, |t| t.r == r && t.start < t0 + k && t.start + t.len > t0)
         }
         1 => {
             let o = comp.offers[rng.below(comp.offers.len())];
