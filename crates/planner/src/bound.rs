@@ -19,6 +19,11 @@ pub(crate) struct Lagrange {
     cap: Vec<Option<f64>>,
     nu: Vec<f64>,
     nu_dir: Vec<f64>,
+    /// Requirements whose `max_nations` binds: multiplier π on "nations serving ≤ max_nations",
+    /// priced nation by nation (each nation decides which of them to serve).
+    pi_on: Vec<bool>,
+    pi: Vec<f64>,
+    pi_dir: Vec<f64>,
     /// Previous search direction (deflected subgradient), per requirement and week.
     dir: Vec<Vec<f64>>,
     /// Per component: best (lowest) L so far, step factor, iterations without improvement.
@@ -37,6 +42,8 @@ struct Pass {
     prefix: Vec<Vec<f64>>,
     f: Vec<Vec<f64>>,
     x: Vec<Vec<u32>>,
+    /// Nations serving each requirement (only counted where `max_nations` is dualised).
+    z: Vec<u32>,
     l: f64,
 }
 
@@ -63,6 +70,17 @@ impl Lagrange {
             cap: nation_caps(m),
             nu: vec![0.0; m.reqs.len()],
             nu_dir: vec![0.0; m.reqs.len()],
+            pi_on: m
+                .reqs
+                .iter()
+                .map(|r| {
+                    let nations: std::collections::BTreeSet<usize> =
+                        r.offers.iter().map(|&o| m.offers[o].nation).collect();
+                    r.max_nations.is_some_and(|k| nations.len() > k as usize)
+                })
+                .collect(),
+            pi: vec![0.0; m.reqs.len()],
+            pi_dir: vec![0.0; m.reqs.len()],
             best: vec![f64::INFINITY; m.components.len()],
             lambda: vec![1.0; m.components.len()],
             stall: vec![0; m.components.len()],
@@ -111,49 +129,85 @@ impl Lagrange {
             index[r] = i;
         }
         let mut x = vec![vec![0u32; h]; comp.reqs.len()];
-        let mut fs = Vec::with_capacity(comp.offers.len());
-        for &o in &comp.offers {
-            let of = &m.offers[o];
-            let mut f = vec![0.0; h + 1];
-            let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
-            for t in (0..h).rev() {
-                f[t] = f[t + 1];
-                let tw = t as u32;
-                if tw < of.earliest || tw > of.last {
-                    continue;
+        let mut z = vec![0u32; comp.reqs.len()];
+        let mut fs: Vec<Vec<f64>> = vec![Vec::new(); comp.offers.len()];
+        for &r in &comp.reqs {
+            if self.pi_on[r] {
+                l += self.pi[r] * f64::from(m.reqs[r].max_nations.unwrap_or(0));
+            }
+        }
+        // Nation by nation: choose which capped requirements the nation serves (paying π for
+        // each), then each offer's best schedule among the requirements that leaves open.
+        let mut by_nation: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, &o) in comp.offers.iter().enumerate() {
+            by_nation.entry(m.offers[o].nation).or_default().push(i);
+        }
+        for members in by_nation.values() {
+            let mut capped: Vec<usize> = members
+                .iter()
+                .flat_map(|&i| m.offers[comp.offers[i]].reqs.iter().copied())
+                .filter(|&r| self.pi_on[r])
+                .collect();
+            capped.sort_unstable();
+            capped.dedup();
+            capped.truncate(4);
+            let mut best: Option<(f64, u32, Vec<UnitPath>)> = None;
+            for mask in 0u32..(1 << capped.len()) {
+                let closed = |r: usize| {
+                    capped
+                        .iter()
+                        .position(|&c| c == r)
+                        .is_some_and(|k| mask & (1 << k) == 0)
+                };
+                let mut value: f64 = capped
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| mask & (1 << k) != 0)
+                    .map(|(_, &r)| -self.pi[r])
+                    .sum();
+                let mut paths = Vec::with_capacity(members.len());
+                for &i in members {
+                    let o = comp.offers[i];
+                    let (f, choice) = offer_dp(m, o, &prefix, &index, &closed);
+                    value += f64::from(m.offers[o].units) * f[0];
+                    paths.push((f, choice));
                 }
-                for &r in &of.reqs {
-                    let Some(len) = m.tour_len(o, r, tw) else {
-                        continue;
-                    };
-                    let lr = index[r];
-                    let next = m.busy_end(o, tw, len) as usize;
-                    let v = prefix[lr][t + len as usize] - prefix[lr][t] + f[next];
-                    if v > f[t] + 1e-12 {
-                        f[t] = v;
-                        choice[t] = Some((lr, len));
-                    }
+                if best.as_ref().is_none_or(|(bv, _, _)| value > *bv + 1e-12) {
+                    best = Some((value, mask, paths));
                 }
             }
-            l += f64::from(of.units) * f[0];
-            let mut t = 0usize;
-            while t < h {
-                match choice[t] {
-                    Some((lr, len)) => {
-                        for xw in &mut x[lr][t..t + len as usize] {
-                            *xw += of.units;
+            let Some((value, mask, paths)) = best else {
+                continue;
+            };
+            l += value;
+            for (k, &r) in capped.iter().enumerate() {
+                if mask & (1 << k) != 0 {
+                    z[index[r]] += 1;
+                }
+            }
+            for (&i, (f, choice)) in members.iter().zip(paths) {
+                let o = comp.offers[i];
+                let units = m.offers[o].units;
+                let mut t = 0usize;
+                while t < h {
+                    match choice[t] {
+                        Some((lr, len)) => {
+                            for xw in &mut x[lr][t..t + len as usize] {
+                                *xw += units;
+                            }
+                            t = m.busy_end(o, t as u32, len) as usize;
                         }
-                        t = m.busy_end(o, t as u32, len) as usize;
+                        None => t += 1,
                     }
-                    None => t += 1,
                 }
+                fs[i] = f;
             }
-            fs.push(f);
         }
         Pass {
             prefix,
             f: fs,
             x,
+            z,
             l,
         }
     }
@@ -200,6 +254,11 @@ impl Lagrange {
                 }
             }
             for (i, &r) in comp.reqs.iter().enumerate() {
+                if self.pi_on[r] {
+                    let k = f64::from(m.reqs[r].max_nations.unwrap_or(0));
+                    self.pi_dir[r] = k - f64::from(pass.z[i]) + beta * self.pi_dir[r];
+                    norm += self.pi_dir[r] * self.pi_dir[r];
+                }
                 if let Some(cap) = self.cap[r] {
                     let covered: f64 = pass.x[i].iter().map(|&x| f64::from(x)).sum();
                     self.nu_dir[r] = cap - covered + beta * self.nu_dir[r];
@@ -213,6 +272,16 @@ impl Lagrange {
             for &r in &comp.reqs {
                 if self.cap[r].is_some() {
                     self.nu[r] = (self.nu[r] - theta * self.nu_dir[r]).max(0.0);
+                }
+                if self.pi_on[r] {
+                    // π is in weighted unit-weeks per nation: scale its step to the requirement's size.
+                    let scale = m.reqs[r]
+                        .demand
+                        .iter()
+                        .map(|&d| f64::from(d))
+                        .sum::<f64>()
+                        .max(1.0);
+                    self.pi[r] = (self.pi[r] - theta * scale * self.pi_dir[r]).max(0.0);
                 }
                 for w in 0..m.horizon as usize {
                     let mu = &mut self.mu[r][w];
@@ -281,4 +350,45 @@ fn best_single(m: &Model, o: usize, r: usize) -> u64 {
         }
     }
     f[0]
+}
+
+/// Value-to-go per week and the choice made there (requirement index and tour length).
+type UnitPath = (Vec<f64>, Vec<Option<(usize, u32)>>);
+
+/// One unit of offer `o`: the best schedule value from each week at the given prices, and the
+/// choice made there (requirements for which `closed` holds are not served).
+fn offer_dp(
+    m: &Model,
+    o: usize,
+    prefix: &[Vec<f64>],
+    index: &[usize],
+    closed: &dyn Fn(usize) -> bool,
+) -> UnitPath {
+    let h = m.horizon as usize;
+    let of = &m.offers[o];
+    let mut f = vec![0.0; h + 1];
+    let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
+    for t in (0..h).rev() {
+        f[t] = f[t + 1];
+        let tw = t as u32;
+        if tw < of.earliest || tw > of.last {
+            continue;
+        }
+        for &r in &of.reqs {
+            if closed(r) {
+                continue;
+            }
+            let Some(len) = m.tour_len(o, r, tw) else {
+                continue;
+            };
+            let lr = index[r];
+            let next = m.busy_end(o, tw, len) as usize;
+            let v = prefix[lr][t + len as usize] - prefix[lr][t] + f[next];
+            if v > f[t] + 1e-12 {
+                f[t] = v;
+                choice[t] = Some((lr, len));
+            }
+        }
+    }
+    (f, choice)
 }
