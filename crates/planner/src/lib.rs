@@ -15,6 +15,7 @@ pub mod resilience;
 mod rng;
 mod solve;
 mod state;
+mod units;
 mod verify;
 
 pub use compare::{compare, Comparison};

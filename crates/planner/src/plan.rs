@@ -45,6 +45,10 @@ pub struct PlannedTour {
     pub start_week: u32,
     pub weeks: u32,
     pub units: u32,
+    /// Which of the offer's units (numbered from 1) go, for the rotation chart: no unit is on
+    /// two tours, or resting from one, at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_numbers: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -39,6 +39,7 @@ pub(crate) fn plan(
             start_week: start,
             weeks: len,
             units,
+            unit_numbers: Vec::new(),
         })
         .collect();
     tours.sort_by(|a, b| {
@@ -47,6 +48,12 @@ pub(crate) fn plan(
             b.start_week,
             b.offer.as_str(),
         ))
+    });
+    crate::units::assign(&mut tours, |id| {
+        s.offers()
+            .iter()
+            .find(|o| o.id.as_str() == id)
+            .map_or(0, |o| o.dwell_weeks)
     });
     let unmet_unit_weeks: u64 = m
         .reqs

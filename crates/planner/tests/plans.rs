@@ -132,6 +132,10 @@ fn the_checker_rejects_each_kind_of_invalid_plan() {
             "incompatible",
             mutate(&|p| p.tours[0].nation = "ZZZ".into()),
         ),
+        (
+            "unit_numbers",
+            mutate(&|p| p.tours[0].unit_numbers = vec![99]),
+        ),
     ];
     for (code, bad) in &cases {
         let got = codes(bad);
@@ -195,6 +199,7 @@ fn max_nations_is_respected_and_checked() {
         start_week: 0,
         weeks: 4,
         units: 1,
+        unit_numbers: Vec::new(),
     });
     assert!(verify(&s, &two, &Options::default())
         .iter()
