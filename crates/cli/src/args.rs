@@ -132,6 +132,9 @@ pub struct PlanArgs {
     /// Write the plan (coalition.plan/1 JSON) to this file.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Keep the plan in the database (see `coalition plan list`).
+    #[arg(long)]
+    pub save: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +149,14 @@ pub enum PlanAction {
     },
     /// Compare two plans (e.g. a what-if against the baseline).
     Compare { baseline: PathBuf, other: PathBuf },
+    /// List the plans kept in the database, newest first.
+    List,
+    /// Show a kept plan's summary, or write its file with -o.
+    Show {
+        id: i64,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// What-if options shared by the planning commands.

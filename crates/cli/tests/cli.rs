@@ -260,6 +260,26 @@ fn plan_verify_compare_and_resilience_from_the_command_line() {
         text(&bad.stderr)
     );
 
+    // Plans of the stored scenario can be kept, listed and read back.
+    assert!(coalition(d, &["demo"]).status.success());
+    let kept = coalition(d, &["plan", "--time-limit", "1", "--save"]);
+    assert!(kept.status.success(), "{}", text(&kept.stderr));
+    assert!(text(&kept.stdout).contains("saved as plan 1"));
+    let listed = coalition(d, &["--json", "plan", "list"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["id"], 1);
+    let shown = coalition(d, &["plan", "show", "1", "-o", "kept.json"]);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let db_copy = coalition(d, &["export", "-o", "stored.json"]);
+    assert!(db_copy.status.success());
+    assert_eq!(
+        coalition(d, &["plan", "verify", "stored.json", "kept.json"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(coalition(d, &["plan", "show", "99"]).status.code(), Some(1));
+
     let res = coalition(
         d,
         &["--json", "resilience", EXERCISE, "--time-limit", "0.2"],

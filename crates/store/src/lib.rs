@@ -85,6 +85,31 @@ pub struct Versioned<T> {
     pub version: i64,
 }
 
+/// A plan to keep: its summary and the whole plan file (`coalition.plan/1` JSON). The store
+/// does not read plan files; the planner and the binary own their meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlan {
+    pub scenario: String,
+    pub status: String,
+    pub unmet_weighted: i64,
+    pub bound: i64,
+    /// The options the plan was made under, as JSON.
+    pub options: String,
+    pub body: String,
+}
+
+/// A kept plan's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub created_at: jiff::Timestamp,
+    pub scenario: String,
+    pub status: String,
+    pub unmet_weighted: i64,
+    pub bound: i64,
+    pub options: String,
+}
+
 /// The storage trait. Every method is one transaction.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -112,6 +137,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Versioned<Offer>>;
     async fn requirements(&self, line: Option<&Line>) -> Result<Vec<Requirement>>;
     async fn commitments(&self, filter: &CommitmentFilter) -> Result<Vec<Commitment>>;
+    /// Keeps a plan, recorded at `at`; returns its id.
+    async fn save_plan(&self, plan: &NewPlan, at: jiff::Timestamp) -> Result<i64>;
+    /// Kept plans, newest first.
+    async fn plans(&self) -> Result<Vec<PlanRecord>>;
+    /// One kept plan with its plan file.
+    async fn plan(&self, id: i64) -> Result<(PlanRecord, String)>;
 }
 
 /// Connects to the database the URL names, creating the SQLite file when needed, and runs

@@ -16,8 +16,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 use crate::{
-    migrate, Backend, CommitmentFilter, DatabaseUrl, ImportMode, OfferFilter, Result, Store,
-    StoreError, Versioned,
+    migrate, Backend, CommitmentFilter, DatabaseUrl, ImportMode, NewPlan, OfferFilter, PlanRecord,
+    Result, Store, StoreError, Versioned,
 };
 
 #[derive(Debug, Clone)]
@@ -149,6 +149,20 @@ fn change_from_row(row: &AnyRow) -> Result<StatusChange> {
         note: row.try_get("note")?,
     })
 }
+
+fn plan_from_row(row: &AnyRow) -> Result<PlanRecord> {
+    Ok(PlanRecord {
+        id: row.try_get("id")?,
+        created_at: from_micros(row.try_get("created_at")?)?,
+        scenario: row.try_get("scenario")?,
+        status: row.try_get("status")?,
+        unmet_weighted: row.try_get("unmet_weighted")?,
+        bound: row.try_get("bound")?,
+        options: row.try_get("options")?,
+    })
+}
+
+const PLAN_COLUMNS: &str = "id, created_at, scenario, status, unmet_weighted, bound, options";
 
 fn offer_from(body: &str, history: Vec<StatusChange>) -> Result<Offer> {
     let mut offer = parse_body(body, "offer", Offer::from_json)?;
@@ -578,5 +592,45 @@ impl Store for SqlStore {
             .iter()
             .map(|b| parse_body(b, "commitment", Commitment::from_json))
             .collect()
+    }
+
+    async fn save_plan(&self, p: &NewPlan, at: jiff::Timestamp) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO plans (created_at, scenario, status, unmet_weighted, bound, options, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(micros(at))
+        .bind(&p.scenario)
+        .bind(&p.status)
+        .bind(p.unmet_weighted)
+        .bind(p.bound)
+        .bind(&p.options)
+        .bind(&p.body)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn plans(&self) -> Result<Vec<PlanRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PLAN_COLUMNS} FROM plans ORDER BY id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(plan_from_row).collect()
+    }
+
+    async fn plan(&self, id: i64) -> Result<(PlanRecord, String)> {
+        let row = sqlx::query(&format!(
+            "SELECT {PLAN_COLUMNS}, body FROM plans WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind: "plan",
+            id: id.to_string(),
+        })?;
+        Ok((plan_from_row(&row)?, row.try_get("body")?))
     }
 }

@@ -185,6 +185,37 @@ async fn story(store: &dyn Store) {
         .unwrap();
     let again = store.export_scenario().await.unwrap().unwrap();
     assert_eq!(again.to_json_pretty(), changed.to_json_pretty());
+    // Plans are kept, listed newest first, and read back whole.
+    assert!(store.plans().await.unwrap().is_empty());
+    let first = store::NewPlan {
+        scenario: s.name().to_owned(),
+        status: "feasible".into(),
+        unmet_weighted: 7600,
+        bound: 6900,
+        options: "{\"min_status\":\"indicated\"}".into(),
+        body: "{\"format\":\"coalition.plan/1\"}".into(),
+    };
+    let at: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+    let id1 = store.save_plan(&first, at).await.unwrap();
+    let second = store::NewPlan {
+        unmet_weighted: 9100,
+        ..first.clone()
+    };
+    let id2 = store.save_plan(&second, at).await.unwrap();
+    assert!(id2 > id1);
+    let listed = store.plans().await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.id).collect::<Vec<_>>(), [id2, id1]);
+    let (record, body) = store.plan(id1).await.unwrap();
+    assert_eq!(
+        (record.unmet_weighted, record.bound, record.created_at),
+        (7600, 6900, at)
+    );
+    assert_eq!(body, first.body);
+    assert!(matches!(
+        store.plan(id2 + 100).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
     // Replacing with the original restores it exactly.
     store
         .import_scenario(&s, ImportMode::Replace)

@@ -187,6 +187,48 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(PlanAction::List) => {
+            let store = super::open(database, out).await?;
+            let plans = store.plans().await?;
+            out.json(&json!(plans
+                .iter()
+                .map(|p| json!({"id": p.id, "created_at": p.created_at.to_string(), "scenario": p.scenario,
+                    "status": p.status, "unmet_weighted": p.unmet_weighted, "bound": p.bound,
+                    "options": serde_json::from_str::<serde_json::Value>(&p.options).unwrap_or_default()}))
+                .collect::<Vec<_>>()));
+            out.say(format!(
+                "{:>4}  {:<20} {:<10} {:>8} {:>8}  options",
+                "id", "created", "status", "unmet", "bound"
+            ));
+            for p in &plans {
+                out.say(format!(
+                    "{:>4}  {:<20} {:<10} {:>8} {:>8}  {}",
+                    p.id,
+                    p.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    p.status,
+                    p.unmet_weighted,
+                    p.bound,
+                    p.options
+                ));
+            }
+            out.say(format!("{} plan(s)", plans.len()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(PlanAction::Show { id, output }) => {
+            let store = super::open(database, out).await?;
+            let (_, body) = store.plan(id).await?;
+            let plan = Plan::parse(&body).map_err(|e| anyhow!("stored plan {id}: {e}"))?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, plan.to_json_pretty())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    out.say(format!("plan {id} written to {}", path.display()));
+                }
+                None if out.json => println!("{}", plan.to_json_pretty()),
+                None => out.say(summary(&plan)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let s = scenario(args.scenario.as_deref(), database, out).await?;
             let o = options(&args.options)?;
@@ -219,6 +261,23 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
                     .with_context(|| format!("cannot write {}", tmp.display()))?;
                 std::fs::rename(&tmp, path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if args.save {
+                let store = super::open(database, out).await?;
+                let record = store::NewPlan {
+                    scenario: plan.scenario.clone(),
+                    status: serde_json::to_value(plan.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    unmet_weighted: i64::try_from(plan.objective.unmet_weighted)
+                        .unwrap_or(i64::MAX),
+                    bound: i64::try_from(plan.bound.unmet_weighted).unwrap_or(i64::MAX),
+                    options: serde_json::to_string(&plan.options)?,
+                    body: plan.to_json_pretty(),
+                };
+                let id = store.save_plan(&record, jiff::Timestamp::now()).await?;
+                out.say(format!("saved as plan {id}"));
             }
             if out.json {
                 println!("{}", plan.to_json_pretty());
