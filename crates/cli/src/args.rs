@@ -60,7 +60,7 @@ pub enum Command {
         #[command(flatten)]
         options: PlanOptions,
         /// Seconds allowed for each re-plan.
-        #[arg(long, default_value_t = 2.0)]
+        #[arg(long, default_value_t = 1.5)]
         time_limit: f64,
     },
     /// Write a seeded synthetic instance (sizes: tiny, test, small, large) for tests and benchmarks.

@@ -7,6 +7,7 @@ use domain::Scenario;
 
 use crate::model::offer_counts;
 use crate::options::Options;
+use crate::plan::Plan;
 use crate::solve::{solve, Control, Params, PlanError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,6 +18,8 @@ pub struct Case {
     pub unmet_unit_weeks: u64,
     /// Increase over the baseline plan.
     pub lost_weighted: i64,
+    /// Proven: no plan of this case leaves less than the baseline plan plus this much unmet.
+    pub lost_at_least: u64,
     pub lost_unit_weeks: i64,
     pub bound: u64,
 }
@@ -25,19 +28,21 @@ pub struct Case {
 pub struct Resilience {
     pub baseline_unmet_weighted: u64,
     pub baseline_unmet_unit_weeks: u64,
+    pub baseline_bound: u64,
     /// Worst first.
     pub cases: Vec<Case>,
 }
 
-/// Runs the sweep; `control(label)` supplies the budget for each re-plan.
-pub fn resilience<C: Control>(
+/// Runs the sweep on `threads` threads; `control(label)` supplies the budget for each re-plan.
+pub fn resilience<C: Control + Send>(
     s: &Scenario,
     base: &Options,
     params: &Params,
-    mut control: impl FnMut(&str) -> C,
+    threads: usize,
+    control: impl Fn(&str) -> C + Sync,
 ) -> Result<Resilience, PlanError> {
-    let baseline = solve(s, base, params, &mut control("baseline"))?;
-    let mut variants: Vec<(String, Options)> = Vec::new();
+    base.check(s).map_err(PlanError::Options)?;
+    let mut variants: Vec<(String, Options)> = vec![("baseline".to_owned(), base.clone())];
     let mut nations: Vec<_> = s
         .offers()
         .iter()
@@ -57,18 +62,46 @@ pub fn resilience<C: Control>(
         o.assume.insert(a.clone(), flipped);
         variants.push((format!("{a}={flipped}"), o));
     }
+    // Cases are independent: hand them out to the threads one at a time.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<Plan>>> =
+        std::sync::Mutex::new(vec![None; variants.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((label, opts)) = variants.get(i) else {
+                    break;
+                };
+                let plan = solve(s, opts, params, &mut control(label)).ok();
+                if let Ok(mut r) = results.lock() {
+                    r[i] = plan;
+                }
+            });
+        }
+    });
+    let plans = results.into_inner().unwrap_or_default();
+    let Some(Some(baseline)) = plans.first() else {
+        return Err(PlanError::Options(
+            "the baseline could not be planned".into(),
+        ));
+    };
     let mut cases = Vec::with_capacity(variants.len());
-    for (label, opts) in variants {
-        let p = solve(s, &opts, params, &mut control(&label))?;
+    for ((label, _), plan) in variants.iter().zip(&plans).skip(1) {
+        let Some(p) = plan else { continue };
         cases.push(Case {
             lost_weighted: p.objective.unmet_weighted as i64
                 - baseline.objective.unmet_weighted as i64,
+            lost_at_least: p
+                .bound
+                .unmet_weighted
+                .saturating_sub(baseline.objective.unmet_weighted),
             lost_unit_weeks: p.objective.unmet_unit_weeks as i64
                 - baseline.objective.unmet_unit_weeks as i64,
             unmet_weighted: p.objective.unmet_weighted,
             unmet_unit_weeks: p.objective.unmet_unit_weeks,
             bound: p.bound.unmet_weighted,
-            case: label,
+            case: label.clone(),
         });
     }
     cases.sort_by(|a, b| {
@@ -79,6 +112,7 @@ pub fn resilience<C: Control>(
     Ok(Resilience {
         baseline_unmet_weighted: baseline.objective.unmet_weighted,
         baseline_unmet_unit_weeks: baseline.objective.unmet_unit_weeks,
+        baseline_bound: baseline.bound.unmet_weighted,
         cases,
     })
 }

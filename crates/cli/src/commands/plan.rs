@@ -367,8 +367,11 @@ pub async fn resilience(
     let o = options(opts)?;
     let bar = bar(out, "resilience");
     let started = Instant::now();
-    let r = planner::resilience(&s, &o, &Params::default(), |label| {
-        bar.set_message(format!("re-planning: {label}"));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    bar.set_message(format!(
+        "re-planning each nation and assumption on {threads} thread(s)"
+    ));
+    let r = planner::resilience(&s, &o, &Params::default(), threads, |_label| {
         let start = Instant::now();
         move |_: &Progress| start.elapsed().as_secs_f64() < limit
     });
@@ -383,13 +386,13 @@ pub async fn resilience(
         started.elapsed().as_secs_f64()
     ));
     out.say(format!(
-        "{:<24} {:>12} {:>14}",
-        "case", "lost (wtd)", "lost unit-wks"
+        "{:<24} {:>12} {:>16} {:>14}",
+        "case", "lost (wtd)", "proven at least", "lost unit-wks"
     ));
     for c in r.cases.iter().take(if out.quiet { 0 } else { 40 }) {
         out.say(format!(
-            "{:<24} {:>12} {:>14}",
-            c.case, c.lost_weighted, c.lost_unit_weeks
+            "{:<24} {:>12} {:>16} {:>14}",
+            c.case, c.lost_weighted, c.lost_at_least, c.lost_unit_weeks
         ));
     }
     Ok(ExitCode::SUCCESS)
