@@ -139,17 +139,41 @@ pub(crate) fn fill(
     w: &Weights,
     rng: &mut Rng,
 ) {
-    sweep(m, st, reqs, lag, hints, w, rng);
+    fill_weeks(m, st, reqs, lag, hints, w, rng, (0, u32::MAX));
+}
+
+/// As [`fill`], starting tours only in weeks `weeks.0..=weeks.1`. When the plan could take no
+/// more tours before some were removed, new tours can only start where the removed ones freed
+/// capacity or coverage, so the search sweeps just those weeks.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inner loop's inputs, kept flat for speed"
+)]
+pub(crate) fn fill_weeks(
+    m: &Model,
+    st: &mut State,
+    reqs: &[usize],
+    lag: Option<&Lagrange>,
+    hints: &Hints,
+    w: &Weights,
+    rng: &mut Rng,
+    weeks: (u32, u32),
+) {
+    sweep(m, st, reqs, lag, hints, w, rng, weeks);
     if w.skip > 0.0 || (w.priced && w.max_loss.is_finite()) {
         let complete = Weights {
             max_loss: f64::INFINITY,
             skip: 0.0,
             ..*w
         };
-        sweep(m, st, reqs, lag, hints, &complete, rng);
+        sweep(m, st, reqs, lag, hints, &complete, rng, weeks);
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inner loop's inputs, kept flat for speed"
+)]
 fn sweep(
     m: &Model,
     st: &mut State,
@@ -158,6 +182,7 @@ fn sweep(
     hints: &Hints,
     w: &Weights,
     rng: &mut Rng,
+    weeks: (u32, u32),
 ) {
     let mut order: Vec<(u64, u64, usize)> = reqs
         .iter()
@@ -167,8 +192,18 @@ fn sweep(
         })
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let from = reqs.iter().map(|&r| m.reqs[r].from).min().unwrap_or(0);
-    let to = reqs.iter().map(|&r| m.reqs[r].to).max().unwrap_or(0);
+    let from = reqs
+        .iter()
+        .map(|&r| m.reqs[r].from)
+        .min()
+        .unwrap_or(0)
+        .max(weeks.0);
+    let to = reqs
+        .iter()
+        .map(|&r| m.reqs[r].to)
+        .max()
+        .unwrap_or(0)
+        .min(weeks.1);
     for week in from..=to {
         for &(_, _, r) in &order {
             let req = &m.reqs[r];

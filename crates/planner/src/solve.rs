@@ -11,7 +11,7 @@
 use domain::Scenario;
 
 use crate::bound::{weighted_demand, Lagrange};
-use crate::construct::{fill, schedule_units, Hints, Weights};
+use crate::construct::{fill, fill_weeks, schedule_units, Hints, Weights};
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::{Plan, Status};
@@ -167,6 +167,17 @@ pub(crate) fn search(
         }
         v
     };
+    let spans: Vec<u32> = m
+        .components
+        .iter()
+        .map(|comp| {
+            comp.offers
+                .iter()
+                .map(|&o| m.offers[o].tour + m.offers[o].dwell)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut unmet_c: Vec<u64> = m
         .components
         .iter()
@@ -261,15 +272,32 @@ pub(crate) fn search(
                 units,
             );
         }
-        fill(
-            &m,
-            &mut st,
-            &m.components[c].reqs,
-            Some(&lag),
-            &hints,
-            &w,
-            &mut rng,
-        );
+        // The plan could take no more tours before the ruin, so new ones can only start where
+        // the removed tours (with their dwell) freed capacity or coverage.
+        let span = spans[c];
+        let lo = removed
+            .iter()
+            .map(|t| t.start)
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(span);
+        let hi = removed
+            .iter()
+            .map(|t| m.busy_end(t.o, t.start, t.len))
+            .max()
+            .unwrap_or(0);
+        if !removed.is_empty() {
+            fill_weeks(
+                &m,
+                &mut st,
+                &m.components[c].reqs,
+                Some(&lag),
+                &hints,
+                &w,
+                &mut rng,
+                (lo, hi.saturating_sub(1)),
+            );
+        }
         let after = st.score();
         let worse_by = after.unmet.saturating_sub(before.unmet) as f64;
         let accept = !before.better_than(&after)
@@ -300,8 +328,17 @@ pub(crate) fn search(
             unmet_c[c] = st.unmet_of(&m, &comp.reqs);
         }
     }
-    // A last push on the bound where a gap remains.
+    // A last push on the bound where a gap remains, unless the caller's budget is spent.
     for &c in &searchable {
+        let progress = Progress {
+            iteration: iterations,
+            max_iterations: params.max_iterations,
+            unmet_weighted: st.unmet,
+            bound: bounds.iter().sum(),
+        };
+        if stopped && !control.keep_going(&progress) {
+            break;
+        }
         if unmet_c[c] > bounds[c] && !closed[c] {
             lag.improve(&m, c, target(&m, &st, c), 60);
             bounds[c] = bounds[c].max(lag.bound(&m, c));
