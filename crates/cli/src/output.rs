@@ -6,6 +6,23 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// Writes to stdout. A reader that has gone away (`coalition … | head`) ends the program
+/// quietly with success instead of a panic; other write errors are reported once.
+pub fn print(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Prints an error as one line and returns exit code 1.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
@@ -40,17 +57,17 @@ impl Out {
     /// Prints a line for people unless quiet or in JSON mode.
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet && !self.json {
-            println!("{}", line.as_ref());
+            print(&format!("{}\n", line.as_ref()));
         }
     }
 
     /// Prints a JSON value in JSON mode.
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
-            println!(
-                "{}",
+            print(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(value).unwrap_or_default()
-            );
+            ));
         }
     }
 }

@@ -314,3 +314,24 @@ fn plan_verify_compare_and_resilience_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(coalition(dir.path(), &["demo"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coalition"))
+        .current_dir(dir.path())
+        .env_remove("COALITION_DATABASE_URL")
+        .args(["export"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}

@@ -224,7 +224,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     out.say(format!("plan {id} written to {}", path.display()));
                 }
-                None if out.json => println!("{}", plan.to_json_pretty()),
+                None if out.json => crate::output::print(&plan.to_json_pretty()),
                 None => out.say(summary(&plan)),
             }
             Ok(ExitCode::SUCCESS)
@@ -280,11 +280,11 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
                 out.say(format!("saved as plan {id}"));
             }
             if out.json {
-                println!("{}", plan.to_json_pretty());
+                crate::output::print(&plan.to_json_pretty());
             } else if !out.quiet {
-                print!("{}", summary(&plan));
+                crate::output::print(&summary(&plan));
                 if let Some(path) = &args.output {
-                    println!("plan written to {}", path.display());
+                    crate::output::print(&format!("plan written to {}\n", path.display()));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -421,7 +421,7 @@ pub fn generate(
                 s.weeks()
             ));
         }
-        None => print!("{text}"),
+        None => crate::output::print(&text),
     }
     Ok(ExitCode::SUCCESS)
 }

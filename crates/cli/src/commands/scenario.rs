@@ -112,7 +112,7 @@ pub async fn export(store: &SqlStore, output: Option<&Path>, out: Out) -> anyhow
                 path.display()
             ));
         }
-        None => print!("{text}"),
+        None => crate::output::print(&text),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -150,7 +150,7 @@ pub async fn summary(store: &SqlStore, out: Out) -> anyhow::Result<ExitCode> {
     let sum = scenario.summary();
     out.json(&json!(sum));
     if !out.json && !out.quiet {
-        print!("{}", render(&scenario, &sum));
+        crate::output::print(&render(&scenario, &sum));
     }
     Ok(ExitCode::SUCCESS)
 }
