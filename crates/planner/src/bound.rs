@@ -150,7 +150,8 @@ impl Lagrange {
                 .collect();
             capped.sort_unstable();
             capped.dedup();
-            capped.truncate(4);
+            // Each capped requirement doubles the work for this nation: price at most three.
+            capped.truncate(3);
             let mut best: Option<(f64, u32, Vec<UnitPath>)> = None;
             for mask in 0u32..(1 << capped.len()) {
                 let closed = |r: usize| {

@@ -105,7 +105,23 @@ pub(crate) fn search(
     let mut bounds = vec![0u64; n];
     let mut closed = vec![false; n];
     for (c, b) in bounds.iter_mut().enumerate() {
-        lag.improve(&m, c, target(&m, &st, c), 40);
+        // Up to 100 first steps, fewer where a step is expensive (about 4M DP cells in all).
+        let comp = &m.components[c];
+        let capped = comp
+            .reqs
+            .iter()
+            .filter(|&&r| m.reqs[r].max_nations.is_some())
+            .count()
+            .min(3);
+        let cells: usize = comp
+            .offers
+            .iter()
+            .map(|&o| m.offers[o].reqs.len())
+            .sum::<usize>()
+            * m.horizon as usize
+            * (1 << capped);
+        let steps = (4_000_000 / cells.max(1)).clamp(5, 100) as u32;
+        lag.improve(&m, c, target(&m, &st, c), steps);
         *b = lag.bound(&m, c);
     }
     // Two more constructions, guided by the prices: week by week, and whole units at a time
@@ -192,6 +208,8 @@ pub(crate) fn search(
         m.reqs.iter().map(|r| r.priority as f64).sum::<f64>() / m.reqs.len().max(1) as f64;
     const CYCLE: u64 = 4_000;
     let mut best = (st.score(), st.tours.clone());
+    let mut bound_every = vec![25u64; n];
+    let mut next_bound = vec![0u64; n];
 
     let mut iterations = 0;
     let mut stall = 0;
@@ -243,9 +261,18 @@ pub(crate) fn search(
             }
             pick
         };
-        if iterations % 25 == 0 && unmet_c[c] > bounds[c] && !closed[c] {
+        // Bound steps for this component now and then: more often while they pay off, less
+        // often when they do not (on large components they cost more than the search).
+        if iterations >= next_bound[c] && unmet_c[c] > bounds[c] && !closed[c] {
             closed[c] = lag.improve(&m, c, target(&m, &st, c), 5);
-            bounds[c] = bounds[c].max(lag.bound(&m, c));
+            let raised = lag.bound(&m, c);
+            bound_every[c] = if raised > bounds[c] {
+                (bound_every[c] / 2).max(25)
+            } else {
+                (bound_every[c] * 2).min(800)
+            };
+            next_bound[c] = iterations + bound_every[c];
+            bounds[c] = bounds[c].max(raised);
         }
         let before = st.score();
         let removed = ruin(&m, &mut st, c, &comp_of, &mut rng);
