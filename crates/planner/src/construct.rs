@@ -219,7 +219,10 @@ fn sweep(
                     let Some(len) = m.tour_len(o, r, week) else {
                         continue;
                     };
-                    if !st.fits(m, o, r, week, len) {
+                    // Cheapest test first: is a unit of the offer free this very week?
+                    if st.busy[o][week as usize] >= m.offers[o].units
+                        || !st.fits(m, o, r, week, len)
+                    {
                         continue;
                     }
                     let Some(v) = score(m, st, lag, hints, w, o, r, week, len, rng) else {
