@@ -52,6 +52,17 @@ def build(s):
     return cands
 
 
+def capacity_rows(cands):
+    """Columns per constraint: ("o", offer, week) for busy units, ("r", requirement, week) for units on tour."""
+    rows = {}
+    for j, (oi, ri, st, ln, be) in enumerate(cands):
+        for w in range(st, be):
+            rows.setdefault(("o", oi, w), []).append(j)
+        for w in range(st, st + ln):
+            rows.setdefault(("r", ri, w), []).append(j)
+    return rows
+
+
 def solve_highs(s, cands, limit, relax=False):
     import highspy
     import numpy as np
@@ -70,12 +81,7 @@ def solve_highs(s, cands, limit, relax=False):
     hs.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(cost, dtype=float))
     if not relax:
         hs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
-    rows = {}
-    for j, (oi, ri, st, ln, be) in enumerate(cands):
-        for w in range(st, be):
-            rows.setdefault(("o", oi, w), []).append(j)
-        for w in range(st, st + ln):
-            rows.setdefault(("r", ri, w), []).append(j)
+    rows = capacity_rows(cands)
     for key, cols in rows.items():
         ub = offers[key[1]]["units"] if key[0] == "o" else demand(reqs[key[1]], key[2])
         hs.addRow(-inf, float(ub), len(cols), np.array(cols, dtype=np.int32), np.ones(len(cols)))
@@ -116,12 +122,7 @@ def solve_cpsat(s, cands, limit):
     offers, reqs = s["offers"], s["requirements"]
     m = cp_model.CpModel()
     y = [m.NewIntVar(0, offers[c[0]]["units"], f"y{j}") for j, c in enumerate(cands)]
-    rows = {}
-    for j, (oi, ri, st, ln, be) in enumerate(cands):
-        for w in range(st, be):
-            rows.setdefault(("o", oi, w), []).append(j)
-        for w in range(st, st + ln):
-            rows.setdefault(("r", ri, w), []).append(j)
+    rows = capacity_rows(cands)
     for key, cols in rows.items():
         ub = offers[key[1]]["units"] if key[0] == "o" else demand(reqs[key[1]], key[2])
         m.Add(sum(y[j] for j in cols) <= ub)

@@ -201,42 +201,6 @@ pub fn verify(scenario: &Scenario, plan: &Plan, options: &Options) -> Vec<Violat
             spans.push((t.start_week, end));
         }
     }
-    // Named units, when given: the right count, within the offer's units, never double-booked.
-    let mut unit_busy: HashMap<(&str, u32), Vec<(u32, u32)>> = HashMap::new();
-    for (i, t) in plan.tours.iter().enumerate() {
-        let Some(o) = offers.get(t.offer.as_str()) else {
-            continue;
-        };
-        if t.unit_numbers.is_empty() {
-            continue;
-        }
-        let end = t.start_week + t.weeks + o.dwell_weeks;
-        if t.unit_numbers.len() != t.units as usize
-            || t.unit_numbers.iter().any(|&u| u == 0 || u > o.units)
-        {
-            out.push(v(
-                "unit_numbers",
-                format!(
-                    "tours[{i}]: unit numbers {:?} do not name {} of the offer's {} units",
-                    t.unit_numbers, t.units, o.units
-                ),
-            ));
-            continue;
-        }
-        for &u in &t.unit_numbers {
-            let spans = unit_busy.entry((o.id.as_str(), u)).or_default();
-            if spans.iter().any(|&(a, b)| t.start_week < b && a < end) {
-                out.push(v(
-                    "unit_numbers",
-                    format!(
-                        "tours[{i}]: unit {u} of offer {} is already busy then",
-                        o.id
-                    ),
-                ));
-            }
-            spans.push((t.start_week, end));
-        }
-    }
     for o in scenario.offers() {
         if let Some(b) = busy.get(o.id.as_str()) {
             if let Some(w) = (0..h).find(|&w| b[w as usize] > u64::from(o.units)) {
