@@ -128,6 +128,8 @@ fn unique<'a, T, K: std::hash::Hash + Eq + std::fmt::Display>(
 impl Scenario {
     /// Parses a scenario file's text, reporting every mistake with its JSON path.
     pub fn parse(text: &str) -> Result<Self, ParseErrors> {
+        // A byte-order mark, as some editors write, is not part of the document.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             let mut errs = ParseErrors::default();
             errs.push("", format!("not valid JSON: {e}"));

@@ -114,6 +114,18 @@ fn bad_json_and_wrong_format_are_clear() {
 }
 
 #[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+    let text = serde_json::to_string_pretty(&minimal())
+        .unwrap()
+        .replace('\n', "\r\n");
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(
+        Scenario::parse(&with_bom).unwrap(),
+        Scenario::from_value(&minimal()).unwrap()
+    );
+}
+
+#[test]
 fn history_must_agree_with_status() {
     let mut v = minimal();
     v["offers"][0]["history"] = json!([
