@@ -104,23 +104,29 @@ pub(crate) fn search(
     let n = m.components.len();
     let mut bounds = vec![0u64; n];
     let mut closed = vec![false; n];
+    // Work of one bound step per component, in DP cells (offer × requirement × week × the
+    // nation choices priced for max_nations).
+    let cells: Vec<usize> = m
+        .components
+        .iter()
+        .map(|comp| {
+            let capped = comp
+                .reqs
+                .iter()
+                .filter(|&&r| m.reqs[r].max_nations.is_some())
+                .count()
+                .min(3);
+            comp.offers
+                .iter()
+                .map(|&o| m.offers[o].reqs.len())
+                .sum::<usize>()
+                * m.horizon as usize
+                * (1 << capped)
+        })
+        .collect();
     for (c, b) in bounds.iter_mut().enumerate() {
         // Up to 100 first steps, fewer where a step is expensive (about 4M DP cells in all).
-        let comp = &m.components[c];
-        let capped = comp
-            .reqs
-            .iter()
-            .filter(|&&r| m.reqs[r].max_nations.is_some())
-            .count()
-            .min(3);
-        let cells: usize = comp
-            .offers
-            .iter()
-            .map(|&o| m.offers[o].reqs.len())
-            .sum::<usize>()
-            * m.horizon as usize
-            * (1 << capped);
-        let steps = (4_000_000 / cells.max(1)).clamp(5, 100) as u32;
+        let steps = (4_000_000 / cells[c].max(1)).clamp(5, 100) as u32;
         lag.improve(&m, c, target(&m, &st, c), steps);
         *b = lag.bound(&m, c);
     }
@@ -269,7 +275,8 @@ pub(crate) fn search(
             bound_every[c] = if raised > bounds[c] {
                 (bound_every[c] / 2).max(25)
             } else {
-                (bound_every[c] * 2).min(800)
+                // Cheap components keep stepping often; expensive ones back off further.
+                (bound_every[c] * 2).min((cells[c] as u64 / 100).clamp(25, 800))
             };
             next_bound[c] = iterations + bound_every[c];
             bounds[c] = bounds[c].max(raised);
