@@ -1,12 +1,14 @@
 //! The solver: build a plan, bound it, and improve both until the gap closes or the budget ends.
 //!
-//! 1. Construct a plan per component with the plain rules.
-//! 2. Run subgradient steps on the Lagrangian bound; construct again with its prices; keep the
-//!    better plan.
-//! 3. Ruin and recreate (large neighbourhood search): remove the tours of one requirement, one
-//!    offer, one stretch of weeks or a random share of a component, fill again with randomised
-//!    weights, keep the result unless it is worse. Components with the largest gap to their
-//!    bound get the most attention; the bound keeps improving alongside.
+//! 1. Construct a plan with the plain rules, bound it (Lagrangian steps, fewer where a step is
+//!    expensive), then construct twice more with the bound's prices (week by week, and whole
+//!    units at a time) and keep the best per component.
+//! 2. Ruin and recreate (large neighbourhood search): remove the tours of a requirement, one or
+//!    two offers, a nation, a stretch of weeks or a random share of a component; rebuild with
+//!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
+//!    ruin freed; accept by simulated annealing, each cycle restarting from the best plan.
+//!    Components with the largest gap to their bound get the most attention; bound steps continue
+//!    alongside, more often where they pay off.
 
 use domain::Scenario;
 
