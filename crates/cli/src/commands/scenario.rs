@@ -137,7 +137,7 @@ pub async fn demo(store: &SqlStore, url: &str, out: Out) -> anyhow::Result<ExitC
     }
     summary(store, out).await?;
     out.say("");
-    out.say("Next: `coalition offer list --nation GBR`, `coalition export -o scenario.json`, `coalition validate FILE`.");
+    out.say("Next: `coalition plan` (sourcing and rotation plan), `coalition resilience`, `coalition offer list --nation GBR`.");
     Ok(ExitCode::SUCCESS)
 }
 
