@@ -100,35 +100,87 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// A transaction for reading several tables as of one moment (on PostgreSQL, repeatable
+    /// read; SQLite transactions are snapshots already).
+    async fn read_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Bodies from one of the entity tables, in file order (one statement, so one snapshot).
     async fn bodies(&self, sql: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
     }
+}
 
-    async fn histories(&self) -> Result<std::collections::HashMap<String, Vec<StatusChange>>> {
-        let rows = sqlx::query(
-            "SELECT offer_id, status, effective, recorded_at, recorded_by, source_id, note
-             FROM offer_status_changes ORDER BY offer_id, seq",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out: std::collections::HashMap<String, Vec<StatusChange>> = Default::default();
-        for row in rows {
-            let id: String = row.try_get("offer_id")?;
-            out.entry(id).or_default().push(change_from_row(&row)?);
+/// Offers matching `filter` (all when empty): a `WHERE` clause over the `offers` table and its
+/// arguments, shared by the offer query and the history query so they select the same offers.
+fn offer_filter(filter: &OfferFilter) -> (String, Vec<String>) {
+    let mut clause = String::from("1 = 1");
+    let mut args: Vec<String> = Vec::new();
+    let mut add = |column: &str, value: Option<String>| {
+        if let Some(v) = value {
+            args.push(v);
+            clause.push_str(&format!(" AND o.{column} = ${}", args.len()));
         }
-        Ok(out)
-    }
+    };
+    add("nation", filter.nation.as_ref().map(ToString::to_string));
+    add(
+        "capability",
+        filter.capability.as_ref().map(ToString::to_string),
+    );
+    add("status", filter.status.map(|s| s.as_str().to_owned()));
+    (clause, args)
+}
 
-    async fn history_of(&self, id: &str) -> Result<Vec<StatusChange>> {
-        let rows = sqlx::query(
-            "SELECT status, effective, recorded_at, recorded_by, source_id, note
-             FROM offer_status_changes WHERE offer_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(change_from_row).collect()
+/// Status histories of the offers the clause selects, by offer id.
+async fn histories(
+    conn: &mut sqlx::AnyConnection,
+    clause: &str,
+    args: &[String],
+) -> Result<std::collections::HashMap<String, Vec<StatusChange>>> {
+    let sql = format!(
+        "SELECT h.offer_id, h.status, h.effective, h.recorded_at, h.recorded_by, h.source_id, h.note
+         FROM offer_status_changes h JOIN offers o ON o.id = h.offer_id
+         WHERE {clause} ORDER BY h.offer_id, h.seq"
+    );
+    let mut q = sqlx::query(&sql);
+    for a in args {
+        q = q.bind(a.as_str());
     }
+    let mut out: std::collections::HashMap<String, Vec<StatusChange>> = Default::default();
+    for row in q.fetch_all(&mut *conn).await? {
+        let id: String = row.try_get("offer_id")?;
+        out.entry(id).or_default().push(change_from_row(&row)?);
+    }
+    Ok(out)
+}
+
+/// One offer's body and version, or `NotFound`.
+async fn offer_row(conn: &mut sqlx::AnyConnection, id: &OfferId) -> Result<(String, i64)> {
+    let row = sqlx::query("SELECT body, version FROM offers WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind: "offer",
+            id: id.to_string(),
+        })?;
+    Ok((row.try_get("body")?, row.try_get("version")?))
+}
+
+/// One offer's history in recorded order.
+async fn history_of(conn: &mut sqlx::AnyConnection, id: &OfferId) -> Result<Vec<StatusChange>> {
+    let (clause, args) = ("o.id = $1", [id.to_string()]);
+    Ok(histories(conn, clause, &args)
+        .await?
+        .remove(id.as_str())
+        .unwrap_or_default())
 }
 
 fn change_from_row(row: &AnyRow) -> Result<StatusChange> {
@@ -345,9 +397,10 @@ impl Store for SqlStore {
     }
 
     async fn export_scenario(&self) -> Result<Option<Scenario>> {
+        let mut tx = self.read_tx().await?;
         let Some(head): Option<String> =
             sqlx::query_scalar("SELECT body FROM scenario WHERE id = 1")
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?
         else {
             return Ok(None);
@@ -358,34 +411,37 @@ impl Store for SqlStore {
             ("nations", "SELECT body FROM nations ORDER BY seq"),
             ("capabilities", "SELECT body FROM capabilities ORDER BY seq"),
             ("sources", "SELECT body FROM sources ORDER BY seq"),
+            ("offers", "SELECT body FROM offers ORDER BY seq"),
             ("requirements", "SELECT body FROM requirements ORDER BY seq"),
             ("commitments", "SELECT body FROM commitments ORDER BY seq"),
         ];
         for (key, sql) in lists {
-            let items = self
-                .bodies(sql)
-                .await?
+            let bodies: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await?;
+            let items = bodies
                 .iter()
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<Vec<Value>, _>>()
                 .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
             doc.insert(key.to_owned(), Value::Array(items));
         }
-        let histories = self.histories().await?;
-        let rows = sqlx::query("SELECT id, body FROM offers ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut offers = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let body: String = row.try_get("body")?;
-            let history = histories.get(&id).cloned().unwrap_or_default();
-            offers.push(
-                serde_json::to_value(offer_from(&body, history)?)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            );
+        // Offers' histories live in their own table; `history` is the last key of an offer, so
+        // appending it keeps the canonical order. The whole document is validated once, below.
+        let mut histories = histories(&mut tx, "1 = 1", &[]).await?;
+        if let Some(Value::Array(offers)) = doc.get_mut("offers") {
+            for offer in offers {
+                let id = offer
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if let (Some(history), Value::Object(map)) = (histories.remove(&id), offer) {
+                    let value = serde_json::to_value(history)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    map.insert("history".to_owned(), value);
+                }
+            }
         }
-        doc.insert("offers".to_owned(), Value::Array(offers));
+        tx.commit().await?;
         Scenario::from_value(&Value::Object(doc))
             .map(Some)
             .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -424,48 +480,30 @@ impl Store for SqlStore {
     }
 
     async fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
-        let mut sql = String::from("SELECT id, body FROM offers WHERE 1 = 1");
-        let mut args: Vec<String> = Vec::new();
-        let mut add = |column: &str, value: Option<String>| {
-            if let Some(v) = value {
-                args.push(v);
-                sql.push_str(&format!(" AND {column} = ${}", args.len()));
-            }
-        };
-        add("nation", filter.nation.as_ref().map(ToString::to_string));
-        add(
-            "capability",
-            filter.capability.as_ref().map(ToString::to_string),
-        );
-        add("status", filter.status.map(|s| s.as_str().to_owned()));
-        sql.push_str(" ORDER BY seq");
+        let (clause, args) = offer_filter(filter);
+        let mut tx = self.read_tx().await?;
+        let sql = format!("SELECT o.id, o.body FROM offers o WHERE {clause} ORDER BY o.seq");
         let mut q = sqlx::query(&sql);
         for a in &args {
             q = q.bind(a.as_str());
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        let histories = self.histories().await?;
+        let rows = q.fetch_all(&mut *tx).await?;
+        let mut histories = histories(&mut tx, &clause, &args).await?;
+        tx.commit().await?;
         rows.iter()
             .map(|row| {
                 let id: String = row.try_get("id")?;
                 let body: String = row.try_get("body")?;
-                offer_from(&body, histories.get(&id).cloned().unwrap_or_default())
+                offer_from(&body, histories.remove(&id).unwrap_or_default())
             })
             .collect()
     }
 
     async fn offer(&self, id: &OfferId) -> Result<Versioned<Offer>> {
-        let row = sqlx::query("SELECT body, version FROM offers WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "offer",
-                id: id.to_string(),
-            })?;
-        let body: String = row.try_get("body")?;
-        let version: i64 = row.try_get("version")?;
-        let history = self.history_of(id.as_str()).await?;
+        let mut tx = self.read_tx().await?;
+        let (body, version) = offer_row(&mut tx, id).await?;
+        let history = history_of(&mut tx, id).await?;
+        tx.commit().await?;
         Ok(Versioned {
             value: offer_from(&body, history)?,
             version,
@@ -479,16 +517,7 @@ impl Store for SqlStore {
         expected_version: Option<i64>,
     ) -> Result<Versioned<Offer>> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT body, version FROM offers WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "offer",
-                id: id.to_string(),
-            })?;
-        let body: String = row.try_get("body")?;
-        let version: i64 = row.try_get("version")?;
+        let (body, version) = offer_row(&mut tx, id).await?;
         if let Some(expected) = expected_version.filter(|e| *e != version) {
             return Err(StoreError::VersionConflict {
                 kind: "offer",
@@ -508,17 +537,7 @@ impl Store for SqlStore {
                 )));
             }
         }
-        let rows = sqlx::query(
-            "SELECT status, effective, recorded_at, recorded_by, source_id, note
-             FROM offer_status_changes WHERE offer_id = $1 ORDER BY seq",
-        )
-        .bind(id.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        let history = rows
-            .iter()
-            .map(change_from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let history = history_of(&mut tx, id).await?;
         let mut offer = offer_from(&body, history)?;
         offer
             .apply_change(change.clone())
