@@ -7,9 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::ids::{CommitmentId, Currency, NationCode, SourceId};
-use crate::read::{
-    date, each, join, kind, non_negative, one_of, scalar, string, Fields, ParseErrors,
-};
+use crate::read::{date, join, kind, non_negative, one_of, scalar, string, Fields, ParseErrors};
 
 macro_rules! word_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
@@ -387,9 +385,9 @@ impl Commitment {
         let topic = f.opt("topic", errs, scalar(string));
         let stance = f.opt("stance", errs, scalar(one_of(Stance::ALL)));
         let format = f.opt("format", errs, scalar(one_of(MeetingFormat::ALL)));
-        let participants = f.list("participants", errs, each(participant));
+        let participants = f.list("participants", errs, scalar(participant));
         let summary = f.opt("summary", errs, scalar(string));
-        let sources = f.list("sources", errs, each(SourceId::from_json));
+        let sources = f.list("sources", errs, scalar(SourceId::from_json));
         f.finish(errs);
         if let (Some(k), Some(st)) = (kind, status) {
             if !k.statuses().contains(&st) {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::ids::{Membership, NationCode};
-use crate::read::{each, one_of, scalar, string, Fields, ParseErrors};
+use crate::read::{one_of, scalar, string, Fields, ParseErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +47,7 @@ impl Nation {
         let mut f = Fields::new(v, path, errs)?;
         let code = f.req("code", errs, scalar(NationCode::from_json));
         let name = f.req("name", errs, scalar(string));
-        let memberships = f.list("memberships", errs, each(Membership::from_json));
+        let memberships = f.list("memberships", errs, scalar(Membership::from_json));
         let role = f.opt("role", errs, scalar(one_of(NationRole::ALL)));
         f.finish(errs);
         Some(Self {

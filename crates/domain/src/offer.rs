@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::ids::{Assumption, CapabilityCode, NationCode, OfferId, Region, SourceId};
 use crate::read::{
-    each, int, list, non_negative, one_of, scalar, string, timestamp, Fields, ParseErrors,
+    int, list, non_negative, one_of, scalar, string, timestamp, Fields, ParseErrors,
 };
 
 /// Rules of engagement, ordered: an offer accepts up to its level, a requirement needs at least its level.
@@ -200,13 +200,13 @@ impl Offer {
         let tour_weeks = f.req("tour_weeks", errs, scalar(int(1, MAX_WEEK + 1)));
         let dwell_weeks = f.req("dwell_weeks", errs, scalar(int(0, MAX_WEEK + 1)));
         let regions = f.opt("regions", errs, |v, p, e| {
-            list(v, p, e, each(Region::from_json))
+            list(v, p, e, scalar(Region::from_json))
         });
         let roe = f.req("roe", errs, scalar(one_of(Roe::ALL)));
-        let requires = f.list("requires", errs, each(Assumption::from_json));
+        let requires = f.list("requires", errs, scalar(Assumption::from_json));
         let status = f.req("status", errs, scalar(one_of(OfferStatus::ALL)));
         let cost = f.req("cost_per_unit_week", errs, scalar(non_negative));
-        let sources = f.list("sources", errs, each(SourceId::from_json));
+        let sources = f.list("sources", errs, scalar(SourceId::from_json));
         let notes = f.opt("notes", errs, scalar(string));
         let history = f.list("history", errs, StatusChange::from_json);
         f.finish(errs);

@@ -214,21 +214,9 @@ pub fn valid_items<T>(
     }
 }
 
-/// Adapts a scalar parser that returns a reason into the collecting shape.
+/// Adapts a scalar parser that returns a reason into the collecting shape; usable for one
+/// field or, inside [`list`], once per item.
 pub fn scalar<T>(
-    parse: impl FnOnce(&Value) -> Result<T, String>,
-) -> impl FnOnce(&Value, &str, &mut ParseErrors) -> Option<T> {
-    move |v, path, errs| match parse(v) {
-        Ok(t) => Some(t),
-        Err(reason) => {
-            errs.push(path, reason);
-            None
-        }
-    }
-}
-
-/// Same as [`scalar`] for use inside [`list`], which calls its parser once per item.
-pub fn each<T>(
     parse: impl Fn(&Value) -> Result<T, String>,
 ) -> impl FnMut(&Value, &str, &mut ParseErrors) -> Option<T> {
     move |v, path, errs| match parse(v) {
