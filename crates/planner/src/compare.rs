@@ -44,6 +44,17 @@ fn gap_weeks(p: &Plan) -> BTreeSet<(String, u32)> {
         .collect()
 }
 
+/// Gaps of `p` with at least one week that is not a gap week in `elsewhere`.
+fn gaps_outside(p: &Plan, elsewhere: &BTreeSet<(String, u32)>) -> Vec<Gap> {
+    p.gaps
+        .iter()
+        .filter(|g| {
+            (g.from_week..=g.to_week).any(|w| !elsewhere.contains(&(g.requirement.clone(), w)))
+        })
+        .cloned()
+        .collect()
+}
+
 fn by_nation(p: &Plan) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for t in &p.tours {
@@ -74,19 +85,8 @@ pub fn compare(baseline: &Plan, other: &Plan) -> Comparison {
         });
         e.other_covered = l.covered_unit_weeks;
     }
-    let (ga, gb) = (gap_weeks(baseline), gap_weeks(other));
-    let new_gaps = other
-        .gaps
-        .iter()
-        .filter(|g| (g.from_week..=g.to_week).any(|w| !ga.contains(&(g.requirement.clone(), w))))
-        .cloned()
-        .collect();
-    let closed_gaps = baseline
-        .gaps
-        .iter()
-        .filter(|g| (g.from_week..=g.to_week).any(|w| !gb.contains(&(g.requirement.clone(), w))))
-        .cloned()
-        .collect();
+    let new_gaps = gaps_outside(other, &gap_weeks(baseline));
+    let closed_gaps = gaps_outside(baseline, &gap_weeks(other));
     let (na, nb) = (by_nation(baseline), by_nation(other));
     let names: BTreeSet<&String> = na.keys().chain(nb.keys()).collect();
     let mut nations: Vec<NationDelta> = names

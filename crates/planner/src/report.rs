@@ -14,7 +14,7 @@ use crate::plan::{
     Status, FORMAT,
 };
 use crate::solve::Solution;
-use crate::state::State;
+use crate::state::{State, Tour};
 
 pub(crate) fn plan(
     s: &Scenario,
@@ -132,7 +132,34 @@ fn lines(s: &Scenario, m: &Model, st: &State) -> Vec<LineCoverage> {
         .collect()
 }
 
+/// What explaining gaps needs, indexed once: the model offer of each scenario offer, and each
+/// model offer's tours.
+struct Ctx<'a> {
+    s: &'a Scenario,
+    opts: &'a Options,
+    m: &'a Model,
+    st: &'a State,
+    model_offer: Vec<Option<usize>>,
+    tours_of: Vec<Vec<Tour>>,
+}
+
 fn gaps(s: &Scenario, opts: &Options, m: &Model, st: &State) -> Vec<Gap> {
+    let mut model_offer = vec![None; s.offers().len()];
+    for (o, of) in m.offers.iter().enumerate() {
+        model_offer[of.src] = Some(o);
+    }
+    let mut tours_of = vec![Vec::new(); m.offers.len()];
+    for t in &st.tours {
+        tours_of[t.o].push(*t);
+    }
+    let ctx = Ctx {
+        s,
+        opts,
+        m,
+        st,
+        model_offer,
+        tours_of,
+    };
     let mut out = Vec::new();
     for (r, req) in m.reqs.iter().enumerate() {
         let mut w = req.from;
@@ -158,7 +185,7 @@ fn gaps(s: &Scenario, opts: &Options, m: &Model, st: &State) -> Vec<Gap> {
                 missing,
                 unit_weeks,
                 weighted: unit_weeks * req.priority,
-                reasons: reasons(s, opts, m, st, r, a, w - 1),
+                reasons: reasons(&ctx, r, a, w - 1),
             });
         }
     }
@@ -172,15 +199,8 @@ fn gaps(s: &Scenario, opts: &Options, m: &Model, st: &State) -> Vec<Gap> {
 }
 
 /// Why no offer covered requirement `r` in weeks `a..=b`, offer by offer, grouped by reason.
-fn reasons(
-    s: &Scenario,
-    opts: &Options,
-    m: &Model,
-    st: &State,
-    r: usize,
-    a: u32,
-    b: u32,
-) -> Vec<Reason> {
+fn reasons(ctx: &Ctx<'_>, r: usize, a: u32, b: u32) -> Vec<Reason> {
+    let (s, opts, m) = (ctx.s, ctx.opts, ctx.m);
     let sr: &Requirement = &s.requirements()[m.reqs[r].src];
     let mut grouped: BTreeMap<ReasonCode, (Vec<String>, u32, BTreeSet<String>)> = BTreeMap::new();
     let mut note = |code: ReasonCode, o: &Offer, detail: Vec<String>| {
@@ -228,8 +248,8 @@ fn reasons(
                 ReasonCode::OutsideOfferWindow
             };
             note(code, o, Vec::new());
-        } else if let Some(mo) = m.offers.iter().position(|x| x.src == i) {
-            if let Some((code, detail)) = binding(s, m, st, mo, r, a, b) {
+        } else if let Some(mo) = ctx.model_offer[i] {
+            if let Some((code, detail)) = binding(ctx, mo, r, a, b) {
                 note(code, o, detail);
             }
         }
@@ -287,15 +307,8 @@ fn can_reach(o: &Offer, r: &Requirement, a: u32, b: u32, horizon: u32, notice: b
 /// Why an offer that could serve did not: its units were busy elsewhere, resting after this
 /// requirement's own tours, or idle but unable to fit a tour (or blocked by `max_nations`).
 /// `None` when its units were on tour on this requirement throughout the gap.
-fn binding(
-    s: &Scenario,
-    m: &Model,
-    st: &State,
-    o: usize,
-    r: usize,
-    a: u32,
-    b: u32,
-) -> Option<(ReasonCode, Vec<String>)> {
+fn binding(ctx: &Ctx<'_>, o: usize, r: usize, a: u32, b: u32) -> Option<(ReasonCode, Vec<String>)> {
+    let (s, m, st) = (ctx.s, ctx.m, ctx.st);
     let units = m.offers[o].units;
     if (a..=b).any(|w| st.busy[o][w as usize] < units) {
         if !st.nation_allowed(m, o, r) {
@@ -311,7 +324,7 @@ fn binding(
     }
     let mut others = BTreeSet::new();
     let mut resting_here = false;
-    for t in st.tours.iter().filter(|t| t.o == o) {
+    for t in &ctx.tours_of[o] {
         let end = m.busy_end(o, t.start, t.len);
         if t.start > b || end <= a {
             continue;
