@@ -52,22 +52,36 @@ def build(s):
     return cands
 
 
-def capacity_rows(cands):
-    """Columns per constraint: ("o", offer, week) for busy units, ("r", requirement, week) for units on tour."""
+def capacity_rows(s, cands):
+    """Capacity and coverage constraints: (columns, upper bound) for each offer-week (units busy)
+    and each requirement-week (units on tour)."""
     rows = {}
     for j, (oi, ri, st, ln, be) in enumerate(cands):
         for w in range(st, be):
             rows.setdefault(("o", oi, w), []).append(j)
         for w in range(st, st + ln):
             rows.setdefault(("r", ri, w), []).append(j)
-    return rows
+    for (kind, i, w), cols in rows.items():
+        yield cols, (s["offers"][i]["units"] if kind == "o" else demand(s["requirements"][i], w))
+
+
+def capped(s, cands):
+    """Requirements whose max_nations binds: (requirement, k, nations, [(column, nation index)])."""
+    by_req = {}
+    for j, c in enumerate(cands):
+        by_req.setdefault(c[1], []).append(j)
+    for ri, cols in sorted(by_req.items()):
+        k = s["requirements"][ri].get("max_nations")
+        nations = sorted({s["offers"][cands[j][0]]["nation"] for j in cols})
+        if k is None or len(nations) <= k:
+            continue
+        yield ri, k, nations, [(j, nations.index(s["offers"][cands[j][0]]["nation"])) for j in cols]
 
 
 def solve_highs(s, cands, limit, relax=False):
     import highspy
     import numpy as np
 
-    h = s["weeks"]
     offers, reqs = s["offers"], s["requirements"]
     hs = highspy.Highs()
     hs.setOptionValue("output_flag", False)
@@ -81,27 +95,17 @@ def solve_highs(s, cands, limit, relax=False):
     hs.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(cost, dtype=float))
     if not relax:
         hs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
-    rows = capacity_rows(cands)
-    for key, cols in rows.items():
-        ub = offers[key[1]]["units"] if key[0] == "o" else demand(reqs[key[1]], key[2])
+    for cols, ub in capacity_rows(s, cands):
         hs.addRow(-inf, float(ub), len(cols), np.array(cols, dtype=np.int32), np.ones(len(cols)))
-    # max_nations
-    for ri, r in enumerate(reqs):
-        k = r.get("max_nations")
-        if k is None:
-            continue
-        nations = sorted({offers[c[0]]["nation"] for c in cands if c[1] == ri})
-        if len(nations) <= k:
-            continue
+    for ri, k, nations, members in capped(s, cands):
         base = hs.getNumCol()
         hs.addVars(len(nations), np.zeros(len(nations)), np.ones(len(nations)))
         idx = np.arange(base, base + len(nations), dtype=np.int32)
         if not relax:
             hs.changeColsIntegrality(len(nations), idx, np.array([highspy.HighsVarType.kInteger] * len(nations)))
-        for j, c in enumerate(cands):
-            if c[1] == ri:
-                z = base + nations.index(offers[c[0]]["nation"])
-                hs.addRow(-inf, 0.0, 2, np.array([j, z], dtype=np.int32), np.array([1.0, -float(offers[c[0]]["units"])]))
+        for j, n in members:
+            units = float(offers[cands[j][0]]["units"])
+            hs.addRow(-inf, 0.0, 2, np.array([j, base + n], dtype=np.int32), np.array([1.0, -units]))
         hs.addRow(-inf, float(k), len(nations), idx, np.ones(len(nations)))
     hs.run()
     info = hs.getInfo()
@@ -122,22 +126,13 @@ def solve_cpsat(s, cands, limit):
     offers, reqs = s["offers"], s["requirements"]
     m = cp_model.CpModel()
     y = [m.NewIntVar(0, offers[c[0]]["units"], f"y{j}") for j, c in enumerate(cands)]
-    rows = capacity_rows(cands)
-    for key, cols in rows.items():
-        ub = offers[key[1]]["units"] if key[0] == "o" else demand(reqs[key[1]], key[2])
+    for cols, ub in capacity_rows(s, cands):
         m.Add(sum(y[j] for j in cols) <= ub)
-    for ri, r in enumerate(reqs):
-        k = r.get("max_nations")
-        if k is None:
-            continue
-        nations = sorted({offers[c[0]]["nation"] for c in cands if c[1] == ri})
-        if len(nations) <= k:
-            continue
-        z = {n: m.NewBoolVar(f"z{ri}{n}") for n in nations}
-        for j, c in enumerate(cands):
-            if c[1] == ri:
-                m.Add(y[j] <= offers[c[0]]["units"] * z[offers[c[0]]["nation"]])
-        m.Add(sum(z.values()) <= k)
+    for ri, k, nations, members in capped(s, cands):
+        z = [m.NewBoolVar(f"z{ri}_{n}") for n in nations]
+        for j, n in members:
+            m.Add(y[j] <= offers[cands[j][0]]["units"] * z[n])
+        m.Add(sum(z) <= k)
     m.Maximize(sum(reqs[c[1]]["priority"] * c[3] * y[j] for j, c in enumerate(cands)))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(limit)
