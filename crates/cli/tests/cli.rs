@@ -6,13 +6,17 @@ use std::process::{Command, Output};
 
 const EXERCISE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/exercise.json");
 
-fn coalition(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coalition"))
-        .current_dir(dir)
+/// The binary in `dir`, with no database named by the environment.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_coalition"));
+    c.current_dir(dir)
         .env_remove("COALITION_DATABASE_URL")
-        .args(args)
-        .output()
-        .unwrap()
+        .args(args);
+    c
+}
+
+fn coalition(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -320,10 +324,7 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     use std::io::Read as _;
     let dir = tempfile::tempdir().unwrap();
     assert!(coalition(dir.path(), &["demo"]).status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coalition"))
-        .current_dir(dir.path())
-        .env_remove("COALITION_DATABASE_URL")
-        .args(["export"])
+    let mut child = command(dir.path(), &["export"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
