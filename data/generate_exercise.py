@@ -367,6 +367,22 @@ commitments = [
 ]
 
 # ---------------------------------------------------------------- assemble
+# ---------------------------------------------------------------- releasability
+# Public reporting and its sources are public; offers still only indicated are restricted to the
+# offering nation (and coalition HQ); everything else is releasable to the coalition (the default).
+for src in SOURCES:
+    if src["id"].startswith("WIRE-"):
+        src["releasability"] = "public"
+for cm in commitments:
+    if cm["id"].startswith("PUB-"):
+        cm["releasability"] = "public"
+for k, o in enumerate(offers):
+    if o["status"] == "indicated":
+        hist = o.pop("history", None)
+        o["releasability"] = "nation"
+        if hist is not None:
+            o["history"] = hist
+
 scenario = {
     "format": "coalition.scenario/1",
     "name": "Exercise STEADFAST TRUCE — notional multinational force guaranteeing a ceasefire in Ukraine",
@@ -388,12 +404,12 @@ def check(s):
     nat, cap = uniq([n["code"] for n in s["nations"]], "nation"), uniq([x["code"] for x in s["capabilities"]], "cap")
     src = uniq([x["id"] for x in s["sources"]], "source")
     keys = {"nations": "code name memberships role", "capabilities": "code name domain personnel sidc",
-            "sources": "id title publisher published url reference grading",
+            "sources": "id title publisher published url reference grading releasability",
             "offers": "id nation capability units from_week to_week notice_weeks tour_weeks dwell_weeks regions roe "
-                      "requires status cost_per_unit_week sources notes history",
+                      "requires status cost_per_unit_week sources notes releasability history",
             "requirements": "id name line capability region units from_week to_week roe priority max_nations profile",
             "commitments": "id kind nation title status date end_date recipient target instrument amount items "
-                           "topic stance format participants summary sources"}
+                           "topic stance format participants summary sources releasability"}
     for sec, allowed_keys in keys.items():  # known keys only, in the documented order, nothing empty
         order = allowed_keys.split()
         for x in s[sec]:

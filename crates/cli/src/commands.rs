@@ -12,6 +12,12 @@ use store::{SqlStore, Store};
 use crate::args::{Args, Command, DbCommand};
 use crate::output::Out;
 
+/// The actor for changes made from the local command line: `cli:` and the operating-system user.
+pub fn cli_actor() -> store::Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    store::Actor::new(format!("cli:{user}"))
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = Out {
         quiet: args.quiet,

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use crate::access::Releasability;
 use crate::ids::{CommitmentId, Currency, NationCode, SourceId};
 use crate::read::{date, join, kind, non_negative, one_of, scalar, string, Fields, ParseErrors};
 
@@ -351,6 +352,8 @@ pub struct Commitment {
     pub summary: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceId>,
+    #[serde(skip_serializing_if = "Releasability::is_default")]
+    pub releasability: Releasability,
 }
 
 fn participant(v: &Value) -> Result<String, String> {
@@ -388,6 +391,7 @@ impl Commitment {
         let participants = f.list("participants", errs, scalar(participant));
         let summary = f.opt("summary", errs, scalar(string));
         let sources = f.list("sources", errs, scalar(SourceId::from_json));
+        let releasability = f.opt("releasability", errs, scalar(one_of(Releasability::ALL)));
         f.finish(errs);
         if let (Some(k), Some(st)) = (kind, status) {
             if !k.statuses().contains(&st) {
@@ -421,6 +425,7 @@ impl Commitment {
             participants: participants?,
             summary: summary.ok()?,
             sources: sources?,
+            releasability: releasability.ok()?.unwrap_or_default(),
         };
         let mut ok = true;
         if c.end_date.is_some_and(|e| e < c.date) {

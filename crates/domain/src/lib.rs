@@ -3,6 +3,7 @@
 //! Everything here is pure: no I/O, no clock, no async. Values are built once at the edge by
 //! parsing (see [`scenario::Scenario::parse`]) and are valid from then on.
 
+pub mod access;
 pub mod capability;
 pub mod commitment;
 pub mod ids;

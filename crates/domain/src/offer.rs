@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::access::Releasability;
 use crate::ids::{Assumption, CapabilityCode, NationCode, OfferId, Region, SourceId};
 use crate::read::{
     int, list, non_negative, one_of, scalar, string, timestamp, Fields, ParseErrors,
@@ -180,6 +181,8 @@ pub struct Offer {
     pub sources: Vec<SourceId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Releasability::is_default")]
+    pub releasability: Releasability,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<StatusChange>,
 }
@@ -208,6 +211,7 @@ impl Offer {
         let cost = f.req("cost_per_unit_week", errs, scalar(non_negative));
         let sources = f.list("sources", errs, scalar(SourceId::from_json));
         let notes = f.opt("notes", errs, scalar(string));
+        let releasability = f.opt("releasability", errs, scalar(one_of(Releasability::ALL)));
         let history = f.list("history", errs, StatusChange::from_json);
         f.finish(errs);
         let (from_week, to_week) = (from_week?, to_week?);
@@ -235,6 +239,7 @@ impl Offer {
             cost_per_unit_week: cost?,
             sources: sources?,
             notes: notes.ok()?,
+            releasability: releasability.ok()?.unwrap_or_default(),
             history: history?,
         };
         let mut ok = true;

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use crate::access::Releasability;
 use crate::ids::SourceId;
 use crate::read::{date, kind, scalar, string, Fields, ParseErrors};
 
@@ -68,6 +69,18 @@ pub struct Source {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     pub grading: Grading,
+    /// `public` or `coalition`: a source has no owning nation to restrict it to.
+    #[serde(skip_serializing_if = "Releasability::is_default")]
+    pub releasability: Releasability,
+}
+
+fn source_releasability(v: &Value) -> Result<Releasability, String> {
+    match Releasability::parse(&string(v)?)? {
+        Releasability::Nation => {
+            Err("a source is \"public\" or \"coalition\"; it has no owning nation".into())
+        }
+        r => Ok(r),
+    }
 }
 
 fn url(v: &Value) -> Result<String, String> {
@@ -92,6 +105,7 @@ impl Source {
         let url = f.opt("url", errs, scalar(url));
         let reference = f.opt("reference", errs, scalar(string));
         let grading = f.req("grading", errs, scalar(Grading::from_json));
+        let releasability = f.opt("releasability", errs, scalar(source_releasability));
         f.finish(errs);
         Some(Self {
             id: id?,
@@ -101,6 +115,7 @@ impl Source {
             url: url.ok()?,
             reference: reference.ok()?,
             grading: grading?,
+            releasability: releasability.ok()?.unwrap_or_default(),
         })
     }
 }

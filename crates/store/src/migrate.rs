@@ -23,6 +23,11 @@ const SQLITE: &[Migration] = &[
         name: "plans",
         sql: include_str!("../migrations/sqlite/0002_plans.sql"),
     },
+    Migration {
+        version: 3,
+        name: "access_audit",
+        sql: include_str!("../migrations/sqlite/0003_access_audit.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -35,6 +40,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "plans",
         sql: include_str!("../migrations/postgres/0002_plans.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "access_audit",
+        sql: include_str!("../migrations/postgres/0003_access_audit.sql"),
     },
 ];
 

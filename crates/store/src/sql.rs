@@ -15,10 +15,14 @@ use serde_json::{Map, Value};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+use crate::access::{redact_plan, Where};
+use crate::audit::{self, Change};
 use crate::{
-    migrate, Backend, CommitmentFilter, DatabaseUrl, ImportMode, NewPlan, OfferFilter, PlanRecord,
-    Result, Store, StoreError, Versioned,
+    migrate, users, Actor, ApiToken, AuditEntry, AuditFilter, AuditReport, Backend,
+    CommitmentFilter, DatabaseUrl, ImportMode, Job, NewPlan, NewUser, OfferFilter, PlanRecord,
+    Result, Session, Store, StoreError, User, Versioned, Viewer,
 };
+use domain::access::{Releasability, Username};
 
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -48,8 +52,21 @@ fn micros(t: jiff::Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn from_micros(us: i64) -> Result<jiff::Timestamp> {
+pub(crate) fn from_micros(us: i64) -> Result<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so that concurrent writers wait for each other instead of failing when a read
+/// transaction tries to become a write one.
+pub(crate) async fn write_tx(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
 }
 
 /// Index of a list item for `seq` columns.
@@ -118,24 +135,18 @@ impl SqlStore {
     }
 }
 
-/// Offers matching `filter` (all when empty): a `WHERE` clause over the `offers` table and its
-/// arguments, shared by the offer query and the history query so they select the same offers.
-fn offer_filter(filter: &OfferFilter) -> (String, Vec<String>) {
-    let mut clause = String::from("1 = 1");
-    let mut args: Vec<String> = Vec::new();
-    let mut add = |column: &str, value: Option<String>| {
-        if let Some(v) = value {
-            args.push(v);
-            clause.push_str(&format!(" AND o.{column} = ${}", args.len()));
-        }
-    };
-    add("nation", filter.nation.as_ref().map(ToString::to_string));
-    add(
-        "capability",
-        filter.capability.as_ref().map(ToString::to_string),
-    );
-    add("status", filter.status.map(|s| s.as_str().to_owned()));
-    (clause, args)
+/// Offers matching `filter` that `viewer` may see: a `WHERE` clause over the `offers` table
+/// (alias `o`), shared by the offer query and the history query so they select the same offers.
+fn offer_filter(viewer: &Viewer, filter: &OfferFilter) -> Where {
+    let mut w = Where::new();
+    w.eq("o.nation", filter.nation.as_ref().map(ToString::to_string))
+        .eq(
+            "o.capability",
+            filter.capability.as_ref().map(ToString::to_string),
+        )
+        .eq("o.status", filter.status.map(|s| s.as_str().to_owned()))
+        .visible(viewer, "o.releasability", "o.nation");
+    w
 }
 
 /// Status histories of the offers the clause selects, by offer id.
@@ -264,6 +275,140 @@ const DELETE_ALL: &[&str] = &[
     "DELETE FROM scenario",
 ];
 
+async fn insert_offer(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    o: &Offer,
+    seq_no: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO offers (id, seq, nation, capability, status, version, releasability, body)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+    )
+    .bind(o.id.as_str())
+    .bind(seq_no)
+    .bind(o.nation.as_str())
+    .bind(o.capability.as_str())
+    .bind(o.status.as_str())
+    .bind(o.releasability.as_str())
+    .bind(offer_body(o)?)
+    .execute(&mut **tx)
+    .await?;
+    for (j, c) in o.history.iter().enumerate() {
+        insert_change(tx, o.id.as_str(), seq(j), c).await?;
+    }
+    Ok(())
+}
+
+/// The audit view of an offer: its whole record.
+fn offer_json(o: &Offer) -> Result<Value> {
+    serde_json::to_value(o).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Fails unless every named source exists.
+async fn check_sources(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sources: impl Iterator<Item = &domain::ids::SourceId>,
+) -> Result<()> {
+    for src in sources {
+        let known: Option<String> = sqlx::query_scalar("SELECT id FROM sources WHERE id = $1")
+            .bind(src.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if known.is_none() {
+            return Err(StoreError::InvalidChange(format!(
+                "unknown source \"{src}\""
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless the row `key` exists in `table`.
+async fn check_exists(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    column: &str,
+    key: &str,
+    what: &str,
+) -> Result<()> {
+    let sql = format!("SELECT {column} FROM {table} WHERE {column} = $1");
+    let found: Option<String> = sqlx::query_scalar(&sql)
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::InvalidChange(format!(
+            "unknown {what} \"{key}\""
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_plan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    p: &NewPlan,
+    at: jiff::Timestamp,
+    actor: &Actor,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO plans (created_at, scenario, status, unmet_weighted, bound, options, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(micros(at))
+    .bind(&p.scenario)
+    .bind(&p.status)
+    .bind(p.unmet_weighted)
+    .bind(p.bound)
+    .bind(&p.options)
+    .bind(&p.body)
+    .fetch_one(&mut **tx)
+    .await?;
+    let options: Value = serde_json::from_str(&p.options).unwrap_or(Value::Null);
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "plan.save",
+            entity_kind: "plan",
+            entity_id: &id.to_string(),
+            nation: None,
+            releasability: Releasability::Coalition,
+            before: None,
+            after: Some(
+                serde_json::json!({"scenario": p.scenario, "status": p.status,
+                "unmet_weighted": p.unmet_weighted, "bound": p.bound, "options": options}),
+            ),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Drops references to sources the viewer may not see from exported offers and commitments.
+fn drop_hidden_sources(doc: &mut Map<String, Value>, visible: &std::collections::HashSet<String>) {
+    let keep = |v: &Value| v.as_str().is_some_and(|s| visible.contains(s));
+    for list in ["offers", "commitments"] {
+        let Some(Value::Array(items)) = doc.get_mut(list) else {
+            continue;
+        };
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::Array(srcs)) = item.get_mut("sources") {
+                srcs.retain(keep);
+                if srcs.is_empty() {
+                    item.remove("sources");
+                }
+            }
+            if let Some(Value::Array(history)) = item.get_mut("history") {
+                for change in history.iter_mut().filter_map(Value::as_object_mut) {
+                    if change.get("source").is_some_and(|s| !keep(s)) {
+                        change.remove("source");
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
@@ -274,14 +419,19 @@ impl Store for SqlStore {
         migrate::run(&self.pool, self.backend).await
     }
 
-    async fn import_scenario(&self, s: &Scenario, mode: ImportMode) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+    async fn import_scenario(
+        &self,
+        s: &Scenario,
+        mode: ImportMode,
+        actor: &Actor,
+    ) -> Result<usize> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
         let existing: Option<String> = sqlx::query_scalar("SELECT name FROM scenario WHERE id = 1")
             .fetch_optional(&mut *tx)
             .await?;
-        if let Some(name) = existing {
+        if let Some(name) = &existing {
             if mode == ImportMode::Create {
-                return Err(StoreError::ScenarioExists(name));
+                return Err(StoreError::ScenarioExists(name.clone()));
             }
             for stmt in DELETE_ALL {
                 sqlx::query(stmt).execute(&mut *tx).await?;
@@ -331,31 +481,21 @@ impl Store for SqlStore {
             .await?;
         }
         for (i, src) in s.sources().iter().enumerate() {
-            sqlx::query("INSERT INTO sources (id, seq, published, body) VALUES ($1, $2, $3, $4)")
-                .bind(src.id.as_str())
-                .bind(seq(i))
-                .bind(src.published.to_string())
-                .bind(to_json(src)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (i, o) in s.offers().iter().enumerate() {
             sqlx::query(
-                "INSERT INTO offers (id, seq, nation, capability, status, version, body)
-                 VALUES ($1, $2, $3, $4, $5, 1, $6)",
+                "INSERT INTO sources (id, seq, published, releasability, body)
+                 VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(o.id.as_str())
+            .bind(src.id.as_str())
             .bind(seq(i))
-            .bind(o.nation.as_str())
-            .bind(o.capability.as_str())
-            .bind(o.status.as_str())
-            .bind(offer_body(o)?)
+            .bind(src.published.to_string())
+            .bind(src.releasability.as_str())
+            .bind(to_json(src)?)
             .execute(&mut *tx)
             .await?;
-            for (j, c) in o.history.iter().enumerate() {
-                insert_change(&mut tx, o.id.as_str(), seq(j), c).await?;
-                written += 1;
-            }
+        }
+        for (i, o) in s.offers().iter().enumerate() {
+            insert_offer(&mut tx, o, seq(i)).await?;
+            written += o.history.len();
         }
         for (i, r) in s.requirements().iter().enumerate() {
             sqlx::query(
@@ -373,8 +513,8 @@ impl Store for SqlStore {
         }
         for (i, c) in s.commitments().iter().enumerate() {
             sqlx::query(
-                "INSERT INTO commitments (id, seq, kind, nation, status, date, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO commitments (id, seq, kind, nation, status, date, releasability, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(c.id.as_str())
             .bind(seq(i))
@@ -382,21 +522,42 @@ impl Store for SqlStore {
             .bind(c.nation.as_str())
             .bind(c.status.as_str())
             .bind(c.date.to_string())
+            .bind(c.releasability.as_str())
             .bind(to_json(c)?)
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
         written += s.nations().len()
             + s.capabilities().len()
             + s.sources().len()
             + s.offers().len()
             + s.requirements().len()
             + s.commitments().len();
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: if existing.is_some() {
+                    "scenario.replace"
+                } else {
+                    "scenario.import"
+                },
+                entity_kind: "scenario",
+                entity_id: s.name(),
+                nation: None,
+                releasability: Releasability::Coalition,
+                before: existing.map(|name| serde_json::json!({"name": name})),
+                after: Some(serde_json::json!({"name": s.name(), "records": written,
+                    "offers": s.offers().len(), "requirements": s.requirements().len(),
+                    "commitments": s.commitments().len()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(written)
     }
 
-    async fn export_scenario(&self) -> Result<Option<Scenario>> {
+    async fn export_scenario(&self, viewer: &Viewer) -> Result<Option<Scenario>> {
         let mut tx = self.read_tx().await?;
         let Some(head): Option<String> =
             sqlx::query_scalar("SELECT body FROM scenario WHERE id = 1")
@@ -407,26 +568,75 @@ impl Store for SqlStore {
         };
         let mut doc: Map<String, Value> = serde_json::from_str(&head)
             .map_err(|e| StoreError::Corrupt(format!("scenario: {e}")))?;
+        let mut sources = Where::new();
+        sources.visible(viewer, "releasability", "NULL");
+        let mut offers = Where::new();
+        offers.visible(viewer, "o.releasability", "o.nation");
+        let mut commitments = Where::new();
+        commitments.visible(viewer, "releasability", "nation");
+        let requirements = if *viewer == Viewer::Public {
+            "1 = 0"
+        } else {
+            "1 = 1"
+        };
         let lists = [
-            ("nations", "SELECT body FROM nations ORDER BY seq"),
-            ("capabilities", "SELECT body FROM capabilities ORDER BY seq"),
-            ("sources", "SELECT body FROM sources ORDER BY seq"),
-            ("offers", "SELECT body FROM offers ORDER BY seq"),
-            ("requirements", "SELECT body FROM requirements ORDER BY seq"),
-            ("commitments", "SELECT body FROM commitments ORDER BY seq"),
+            (
+                "nations",
+                "SELECT body FROM nations ORDER BY seq".to_owned(),
+                None,
+            ),
+            (
+                "capabilities",
+                "SELECT body FROM capabilities ORDER BY seq".to_owned(),
+                None,
+            ),
+            (
+                "sources",
+                format!(
+                    "SELECT body FROM sources WHERE {} ORDER BY seq",
+                    sources.clause
+                ),
+                Some(&sources),
+            ),
+            (
+                "offers",
+                format!(
+                    "SELECT o.body FROM offers o WHERE {} ORDER BY o.seq",
+                    offers.clause
+                ),
+                Some(&offers),
+            ),
+            (
+                "requirements",
+                format!("SELECT body FROM requirements WHERE {requirements} ORDER BY seq"),
+                None,
+            ),
+            (
+                "commitments",
+                format!(
+                    "SELECT body FROM commitments WHERE {} ORDER BY seq",
+                    commitments.clause
+                ),
+                Some(&commitments),
+            ),
         ];
-        for (key, sql) in lists {
-            let bodies: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await?;
+        for (key, sql, filter) in &lists {
+            let q = sqlx::query_scalar(sql);
+            let q = match filter {
+                Some(w) => w.args.iter().fold(q, |q, a| q.bind(a.as_str())),
+                None => q,
+            };
+            let bodies: Vec<String> = q.fetch_all(&mut *tx).await?;
             let items = bodies
                 .iter()
                 .map(|b| serde_json::from_str(b))
                 .collect::<Result<Vec<Value>, _>>()
                 .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
-            doc.insert(key.to_owned(), Value::Array(items));
+            doc.insert((*key).to_owned(), Value::Array(items));
         }
         // Offers' histories live in their own table; `history` is the last key of an offer, so
         // appending it keeps the canonical order. The whole document is validated once, below.
-        let mut histories = histories(&mut tx, "1 = 1", &[]).await?;
+        let mut histories = histories(&mut tx, &offers.clause, &offers.args).await?;
         if let Some(Value::Array(offers)) = doc.get_mut("offers") {
             for offer in offers {
                 let id = offer
@@ -442,6 +652,16 @@ impl Store for SqlStore {
             }
         }
         tx.commit().await?;
+        if *viewer != Viewer::Everything {
+            let visible = match doc.get("sources") {
+                Some(Value::Array(s)) => s
+                    .iter()
+                    .filter_map(|s| s.get("id").and_then(Value::as_str).map(str::to_owned))
+                    .collect(),
+                _ => Default::default(),
+            };
+            drop_hidden_sources(&mut doc, &visible);
+        }
         Scenario::from_value(&Value::Object(doc))
             .map(Some)
             .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -471,24 +691,30 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn sources(&self) -> Result<Vec<Source>> {
-        let bodies = self.bodies("SELECT body FROM sources ORDER BY seq").await?;
+    async fn sources(&self, viewer: &Viewer) -> Result<Vec<Source>> {
+        let mut w = Where::new();
+        w.visible(viewer, "releasability", "NULL");
+        let sql = format!("SELECT body FROM sources WHERE {} ORDER BY seq", w.clause);
+        let q = w
+            .args
+            .iter()
+            .fold(sqlx::query_scalar(&sql), |q, a| q.bind(a.as_str()));
+        let bodies: Vec<String> = q.fetch_all(&self.pool).await?;
         bodies
             .iter()
             .map(|b| parse_body(b, "source", Source::from_json))
             .collect()
     }
 
-    async fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
-        let (clause, args) = offer_filter(filter);
+    async fn offers(&self, viewer: &Viewer, filter: &OfferFilter) -> Result<Vec<Offer>> {
+        let w = offer_filter(viewer, filter);
         let mut tx = self.read_tx().await?;
-        let sql = format!("SELECT o.id, o.body FROM offers o WHERE {clause} ORDER BY o.seq");
-        let mut q = sqlx::query(&sql);
-        for a in &args {
-            q = q.bind(a.as_str());
-        }
-        let rows = q.fetch_all(&mut *tx).await?;
-        let mut histories = histories(&mut tx, &clause, &args).await?;
+        let sql = format!(
+            "SELECT o.id, o.body FROM offers o WHERE {} ORDER BY o.seq",
+            w.clause
+        );
+        let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut *tx).await?;
+        let mut histories = histories(&mut tx, &w.clause, &w.args).await?;
         tx.commit().await?;
         rows.iter()
             .map(|row| {
@@ -499,14 +725,158 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn offer(&self, id: &OfferId) -> Result<Versioned<Offer>> {
+    async fn offer(&self, viewer: &Viewer, id: &OfferId) -> Result<Versioned<Offer>> {
         let mut tx = self.read_tx().await?;
         let (body, version) = offer_row(&mut tx, id).await?;
         let history = history_of(&mut tx, id).await?;
         tx.commit().await?;
+        let offer = offer_from(&body, history)?;
+        // A record the viewer may not see does not exist for them.
+        if !viewer.sees(offer.releasability, Some(&offer.nation)) {
+            return Err(StoreError::NotFound {
+                kind: "offer",
+                id: id.to_string(),
+            });
+        }
         Ok(Versioned {
-            value: offer_from(&body, history)?,
+            value: offer,
             version,
+        })
+    }
+
+    async fn create_offer(&self, offer: &Offer, actor: &Actor) -> Result<Versioned<Offer>> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM offers WHERE id = $1")
+            .bind(offer.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Exists {
+                kind: "offer",
+                id: offer.id.to_string(),
+            });
+        }
+        check_exists(&mut tx, "nations", "code", offer.nation.as_str(), "nation").await?;
+        check_exists(
+            &mut tx,
+            "capabilities",
+            "code",
+            offer.capability.as_str(),
+            "capability",
+        )
+        .await?;
+        check_sources(
+            &mut tx,
+            offer
+                .sources
+                .iter()
+                .chain(offer.history.iter().filter_map(|c| c.source.as_ref())),
+        )
+        .await?;
+        let next: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM offers")
+            .fetch_one(&mut *tx)
+            .await?;
+        insert_offer(&mut tx, offer, next.map_or(0, |s| s + 1)).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "offer.create",
+                entity_kind: "offer",
+                entity_id: offer.id.as_str(),
+                nation: Some(&offer.nation),
+                releasability: offer.releasability,
+                before: None,
+                after: Some(offer_json(offer)?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: offer.clone(),
+            version: 1,
+        })
+    }
+
+    async fn update_offer(
+        &self,
+        offer: &Offer,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<Versioned<Offer>> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let (body, version) = offer_row(&mut tx, &offer.id).await?;
+        if expected_version != version {
+            return Err(StoreError::VersionConflict {
+                kind: "offer",
+                id: offer.id.to_string(),
+                expected: expected_version,
+                found: version,
+            });
+        }
+        let history = history_of(&mut tx, &offer.id).await?;
+        let before = offer_from(&body, history)?;
+        if offer.nation != before.nation {
+            return Err(StoreError::InvalidChange(
+                "an offer's nation cannot change; withdraw it and make a new offer".into(),
+            ));
+        }
+        if offer.status != before.status {
+            return Err(StoreError::InvalidChange(
+                "an offer's status changes through a status change, with its source".into(),
+            ));
+        }
+        check_exists(
+            &mut tx,
+            "capabilities",
+            "code",
+            offer.capability.as_str(),
+            "capability",
+        )
+        .await?;
+        check_sources(&mut tx, offer.sources.iter()).await?;
+        let after = Offer {
+            history: before.history.clone(),
+            ..offer.clone()
+        };
+        let updated = sqlx::query(
+            "UPDATE offers SET capability = $1, releasability = $2, version = version + 1, body = $3
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(after.capability.as_str())
+        .bind(after.releasability.as_str())
+        .bind(offer_body(&after)?)
+        .bind(after.id.as_str())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict {
+                kind: "offer",
+                id: offer.id.to_string(),
+                expected: version,
+                found: version + 1,
+            });
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "offer.update",
+                entity_kind: "offer",
+                entity_id: after.id.as_str(),
+                nation: Some(&after.nation),
+                // The stricter of the two, so the row is no more visible than either version.
+                releasability: before.releasability.max(after.releasability),
+                before: Some(offer_json(&before)?),
+                after: Some(offer_json(&after)?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: after,
+            version: version + 1,
         })
     }
 
@@ -515,8 +885,9 @@ impl Store for SqlStore {
         id: &OfferId,
         change: StatusChange,
         expected_version: Option<i64>,
+        actor: &Actor,
     ) -> Result<Versioned<Offer>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = write_tx(&self.pool, self.backend).await?;
         let (body, version) = offer_row(&mut tx, id).await?;
         if let Some(expected) = expected_version.filter(|e| *e != version) {
             return Err(StoreError::VersionConflict {
@@ -526,19 +897,10 @@ impl Store for SqlStore {
                 found: version,
             });
         }
-        if let Some(src) = &change.source {
-            let known: Option<String> = sqlx::query_scalar("SELECT id FROM sources WHERE id = $1")
-                .bind(src.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if known.is_none() {
-                return Err(StoreError::InvalidChange(format!(
-                    "unknown source \"{src}\""
-                )));
-            }
-        }
+        check_sources(&mut tx, change.source.iter()).await?;
         let history = history_of(&mut tx, id).await?;
         let mut offer = offer_from(&body, history)?;
+        let before_status = offer.status;
         offer
             .apply_change(change.clone())
             .map_err(StoreError::InvalidChange)?;
@@ -561,6 +923,22 @@ impl Store for SqlStore {
             });
         }
         insert_change(&mut tx, id.as_str(), seq(offer.history.len() - 1), &change).await?;
+        let change_json =
+            serde_json::to_value(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "offer.status",
+                entity_kind: "offer",
+                entity_id: id.as_str(),
+                nation: Some(&offer.nation),
+                releasability: offer.releasability,
+                before: Some(serde_json::json!({"status": before_status.as_str(), "version": version})),
+                after: Some(serde_json::json!({"status": offer.status.as_str(), "version": version + 1, "change": change_json})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(Versioned {
             value: offer,
@@ -568,7 +946,10 @@ impl Store for SqlStore {
         })
     }
 
-    async fn requirements(&self, line: Option<&Line>) -> Result<Vec<Requirement>> {
+    async fn requirements(&self, viewer: &Viewer, line: Option<&Line>) -> Result<Vec<Requirement>> {
+        if *viewer == Viewer::Public {
+            return Ok(Vec::new());
+        }
         let bodies: Vec<String> = match line {
             Some(l) => {
                 sqlx::query_scalar("SELECT body FROM requirements WHERE line = $1 ORDER BY seq")
@@ -587,50 +968,39 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn commitments(&self, filter: &CommitmentFilter) -> Result<Vec<Commitment>> {
-        let bodies: Vec<String> = sqlx::query_scalar(
-            "SELECT body FROM commitments
-             WHERE ($1 = '' OR nation = $1) AND ($2 = '' OR kind = $2) ORDER BY seq",
-        )
-        .bind(
-            filter
-                .nation
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        )
-        .bind(
-            filter
-                .kind
-                .map(|k| k.as_str().to_owned())
-                .unwrap_or_default(),
-        )
-        .fetch_all(&self.pool)
-        .await?;
+    async fn commitments(&self, viewer: &Viewer, f: &CommitmentFilter) -> Result<Vec<Commitment>> {
+        let mut w = Where::new();
+        w.eq("nation", f.nation.as_ref().map(ToString::to_string))
+            .eq("kind", f.kind.map(|k| k.as_str().to_owned()))
+            .cmp("date", ">=", f.from.map(|d| d.to_string()))
+            .cmp("date", "<=", f.to.map(|d| d.to_string()))
+            .visible(viewer, "releasability", "nation");
+        let sql = format!(
+            "SELECT body FROM commitments WHERE {} ORDER BY seq",
+            w.clause
+        );
+        let q = w
+            .args
+            .iter()
+            .fold(sqlx::query_scalar(&sql), |q, a| q.bind(a.as_str()));
+        let bodies: Vec<String> = q.fetch_all(&self.pool).await?;
         bodies
             .iter()
             .map(|b| parse_body(b, "commitment", Commitment::from_json))
             .collect()
     }
 
-    async fn save_plan(&self, p: &NewPlan, at: jiff::Timestamp) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO plans (created_at, scenario, status, unmet_weighted, bound, options, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(micros(at))
-        .bind(&p.scenario)
-        .bind(&p.status)
-        .bind(p.unmet_weighted)
-        .bind(p.bound)
-        .bind(&p.options)
-        .bind(&p.body)
-        .fetch_one(&self.pool)
-        .await?;
+    async fn save_plan(&self, p: &NewPlan, at: jiff::Timestamp, actor: &Actor) -> Result<i64> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let id = insert_plan(&mut tx, p, at, actor).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    async fn plans(&self) -> Result<Vec<PlanRecord>> {
+    async fn plans(&self, viewer: &Viewer) -> Result<Vec<PlanRecord>> {
+        if *viewer == Viewer::Public {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(&format!(
             "SELECT {PLAN_COLUMNS} FROM plans ORDER BY id DESC"
         ))
@@ -639,17 +1009,151 @@ impl Store for SqlStore {
         rows.iter().map(plan_from_row).collect()
     }
 
-    async fn plan(&self, id: i64) -> Result<(PlanRecord, String)> {
+    async fn plan(&self, viewer: &Viewer, id: i64) -> Result<(PlanRecord, String)> {
+        let not_found = || StoreError::NotFound {
+            kind: "plan",
+            id: id.to_string(),
+        };
+        if *viewer == Viewer::Public {
+            return Err(not_found());
+        }
+        let mut tx = self.read_tx().await?;
         let row = sqlx::query(&format!(
             "SELECT {PLAN_COLUMNS}, body FROM plans WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::NotFound {
-            kind: "plan",
-            id: id.to_string(),
-        })?;
-        Ok((plan_from_row(&row)?, row.try_get("body")?))
+        .ok_or_else(not_found)?;
+        let record = plan_from_row(&row)?;
+        let body: String = row.try_get("body")?;
+        if *viewer == Viewer::Everything {
+            tx.commit().await?;
+            return Ok((record, body));
+        }
+        // Offers the viewer may see; any other offer in the plan (including one no longer in
+        // the ledger) is shown as a restricted contribution.
+        let mut w = Where::new();
+        w.visible(viewer, "o.releasability", "o.nation");
+        let sql = format!("SELECT o.id FROM offers o WHERE {}", w.clause);
+        let q = w
+            .args
+            .iter()
+            .fold(sqlx::query_scalar(&sql), |q, a| q.bind(a.as_str()));
+        let visible: std::collections::HashSet<String> =
+            q.fetch_all(&mut *tx).await?.into_iter().collect();
+        let caps: std::collections::HashMap<String, String> =
+            sqlx::query("SELECT id, capability FROM offers")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("capability")?)))
+                .collect::<Result<_>>()?;
+        tx.commit().await?;
+        let mut plan: Value =
+            serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))?;
+        let hidden = |offer: &str| {
+            (!visible.contains(offer) && offer != crate::access::RESTRICTED)
+                .then(|| caps.get(offer).cloned().unwrap_or_else(|| "unknown".into()))
+        };
+        redact_plan(&mut plan, &hidden);
+        Ok((record, to_json(&plan)?))
+    }
+
+    async fn add_user(&self, user: &NewUser, actor: &Actor) -> Result<User> {
+        users::add_user(&self.pool, self.backend, user, actor).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        users::users(&self.pool).await
+    }
+
+    async fn user_for_sign_in(&self, username: &Username) -> Result<Option<(User, String)>> {
+        users::user_for_sign_in(&self.pool, username).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        username: &Username,
+        disabled: bool,
+        actor: &Actor,
+    ) -> Result<User> {
+        users::set_disabled(&self.pool, self.backend, username, disabled, actor).await
+    }
+
+    async fn add_token(
+        &self,
+        username: &Username,
+        name: &str,
+        token_hash: &str,
+        actor: &Actor,
+    ) -> Result<ApiToken> {
+        users::add_token(&self.pool, self.backend, username, name, token_hash, actor).await
+    }
+
+    async fn tokens(&self, username: Option<&Username>) -> Result<Vec<ApiToken>> {
+        users::tokens(&self.pool, username).await
+    }
+
+    async fn revoke_token(&self, id: i64, actor: &Actor) -> Result<ApiToken> {
+        users::revoke_token(&self.pool, self.backend, id, actor).await
+    }
+
+    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
+        users::user_by_token(&self.pool, token_hash).await
+    }
+
+    async fn add_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: jiff::Timestamp,
+    ) -> Result<()> {
+        users::add_session(&self.pool, token_hash, user_id, csrf, expires_at).await
+    }
+
+    async fn session(&self, token_hash: &str, now: jiff::Timestamp) -> Result<Option<Session>> {
+        users::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        users::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn audit_log(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        audit::list(&self.pool, viewer, filter).await
+    }
+
+    async fn verify_audit(&self) -> Result<AuditReport> {
+        audit::verify(&self.pool).await
+    }
+
+    async fn create_job(&self, options: &str, actor: &Actor) -> Result<Job> {
+        users::create_job(&self.pool, self.backend, options, actor).await
+    }
+
+    async fn job(&self, id: i64) -> Result<Job> {
+        users::job_by_id(&self.pool, id).await
+    }
+
+    async fn jobs(&self) -> Result<Vec<Job>> {
+        users::jobs(&self.pool).await
+    }
+
+    async fn job_progress(&self, id: i64, progress: &str) -> Result<()> {
+        users::job_progress(&self.pool, id, progress).await
+    }
+
+    async fn finish_job(&self, id: i64, plan: &NewPlan, actor: &Actor) -> Result<i64> {
+        users::finish_job(&self.pool, self.backend, id, plan, actor).await
+    }
+
+    async fn fail_job(&self, id: i64, error: &str) -> Result<()> {
+        users::fail_job(&self.pool, id, error).await
+    }
+
+    async fn fail_interrupted_jobs(&self) -> Result<u64> {
+        users::fail_interrupted(&self.pool).await
     }
 }

@@ -2,12 +2,22 @@
 //! server (each run in a fresh database that is dropped afterwards).
 #![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
 
+use domain::access::{Releasability, Role, Username};
 use domain::commitment::CommitmentKind;
 use domain::ids::{Line, NationCode, OfferId};
 use domain::offer::{OfferStatus, StatusChange};
 use domain::Scenario;
 use sqlx::Connection;
-use store::{connect, Backend, CommitmentFilter, ImportMode, OfferFilter, Store, StoreError};
+use store::{
+    connect, Actor, AuditFilter, Backend, CommitmentFilter, ImportMode, NewUser, OfferFilter,
+    SqlStore, Store, StoreError, Viewer,
+};
+
+const ALL: &Viewer = &Viewer::Everything;
+
+fn actor() -> Actor {
+    Actor::new("story")
+}
 
 fn scenario() -> Scenario {
     let text = std::fs::read_to_string(concat!(
@@ -32,7 +42,7 @@ fn change(status: OfferStatus, effective: &str, recorded: &str) -> StatusChange 
 async fn story(store: &dyn Store) {
     // Empty database.
     assert_eq!(store.scenario_name().await.unwrap(), None);
-    assert!(store.export_scenario().await.unwrap().is_none());
+    assert!(store.export_scenario(ALL).await.unwrap().is_none());
     assert!(
         store.migrate().await.unwrap().is_empty(),
         "migrations ran twice"
@@ -40,10 +50,15 @@ async fn story(store: &dyn Store) {
 
     // Import, then refuse a second import unless replacing.
     let s = scenario();
-    let written = store.import_scenario(&s, ImportMode::Create).await.unwrap();
+    let written = store
+        .import_scenario(&s, ImportMode::Create, &actor())
+        .await
+        .unwrap();
     assert!(written > s.offers().len());
     assert!(matches!(
-        store.import_scenario(&s, ImportMode::Create).await,
+        store
+            .import_scenario(&s, ImportMode::Create, &actor())
+            .await,
         Err(StoreError::ScenarioExists(_))
     ));
     assert_eq!(
@@ -52,22 +67,25 @@ async fn story(store: &dyn Store) {
     );
 
     // Export is lossless and byte-for-byte stable.
-    let exported = store.export_scenario().await.unwrap().unwrap();
+    let exported = store.export_scenario(ALL).await.unwrap().unwrap();
     assert_eq!(exported, s);
     assert_eq!(exported.to_json_pretty(), s.to_json_pretty());
 
     // Lists come back in file order.
     assert_eq!(store.nations().await.unwrap(), s.nations());
     assert_eq!(store.capabilities().await.unwrap(), s.capabilities());
-    assert_eq!(store.sources().await.unwrap(), s.sources());
+    assert_eq!(store.sources(ALL).await.unwrap(), s.sources());
     assert_eq!(
-        store.offers(&OfferFilter::default()).await.unwrap(),
+        store.offers(ALL, &OfferFilter::default()).await.unwrap(),
         s.offers()
     );
-    assert_eq!(store.requirements(None).await.unwrap(), s.requirements());
+    assert_eq!(
+        store.requirements(ALL, None).await.unwrap(),
+        s.requirements()
+    );
     assert_eq!(
         store
-            .commitments(&CommitmentFilter::default())
+            .commitments(ALL, &CommitmentFilter::default())
             .await
             .unwrap(),
         s.commitments()
@@ -76,10 +94,13 @@ async fn story(store: &dyn Store) {
     // Filters.
     let gbr = NationCode::parse("GBR").unwrap();
     let by_nation = store
-        .offers(&OfferFilter {
-            nation: Some(gbr.clone()),
-            ..Default::default()
-        })
+        .offers(
+            ALL,
+            &OfferFilter {
+                nation: Some(gbr.clone()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let expected: Vec<_> = s
@@ -91,10 +112,13 @@ async fn story(store: &dyn Store) {
     assert!(!expected.is_empty());
     assert_eq!(by_nation, expected);
     let indicated = store
-        .offers(&OfferFilter {
-            status: Some(OfferStatus::Indicated),
-            ..Default::default()
-        })
+        .offers(
+            ALL,
+            &OfferFilter {
+                status: Some(OfferStatus::Indicated),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -105,16 +129,20 @@ async fn story(store: &dyn Store) {
             .count()
     );
     let land = Line::parse("land").unwrap();
-    let land_reqs = store.requirements(Some(&land)).await.unwrap();
+    let land_reqs = store.requirements(ALL, Some(&land)).await.unwrap();
     assert_eq!(
         land_reqs.len(),
         s.requirements().iter().filter(|r| r.line == land).count()
     );
     let statements = store
-        .commitments(&CommitmentFilter {
-            kind: Some(CommitmentKind::Statement),
-            nation: Some(gbr.clone()),
-        })
+        .commitments(
+            ALL,
+            &CommitmentFilter {
+                kind: Some(CommitmentKind::Statement),
+                nation: Some(gbr.clone()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(!statements.is_empty());
@@ -129,47 +157,52 @@ async fn story(store: &dyn Store) {
         .find(|o| o.status == OfferStatus::Offered && o.history.is_empty())
         .unwrap();
     let id = target.id.clone();
-    let before = store.offer(&id).await.unwrap();
+    let before = store.offer(ALL, &id).await.unwrap();
     assert_eq!(before.value, *target);
     let confirm = change(OfferStatus::Confirmed, "2026-02-01", "2026-02-03T10:00:00Z");
     let after = store
-        .record_status_change(&id, confirm.clone(), Some(before.version))
+        .record_status_change(&id, confirm.clone(), Some(before.version), &actor())
         .await
         .unwrap();
     assert_eq!(after.value.status, OfferStatus::Confirmed);
     assert_eq!(after.version, before.version + 1);
-    assert_eq!(store.offer(&id).await.unwrap(), after);
+    assert_eq!(store.offer(ALL, &id).await.unwrap(), after);
     // A stale version is a conflict and changes nothing.
     let deploy = change(OfferStatus::Deployed, "2026-03-01", "2026-03-01T10:00:00Z");
     assert!(matches!(
         store
-            .record_status_change(&id, deploy.clone(), Some(before.version))
+            .record_status_change(&id, deploy.clone(), Some(before.version), &actor())
             .await,
         Err(StoreError::VersionConflict { .. })
     ));
     // A move backwards is refused.
     let back = change(OfferStatus::Offered, "2026-03-01", "2026-03-01T10:00:00Z");
     assert!(matches!(
-        store.record_status_change(&id, back, None).await,
+        store.record_status_change(&id, back, None, &actor()).await,
         Err(StoreError::InvalidChange(_))
     ));
-    assert_eq!(store.offer(&id).await.unwrap(), after);
+    assert_eq!(store.offer(ALL, &id).await.unwrap(), after);
     // Unknown offer, unknown source.
     let ghost = OfferId::parse("NO-SUCH-OFFER").unwrap();
     assert!(matches!(
-        store.offer(&ghost).await,
+        store.offer(ALL, &ghost).await,
         Err(StoreError::NotFound { .. })
     ));
     let mut sourced = deploy.clone();
     sourced.source = Some(domain::ids::SourceId::parse("NOPE").unwrap());
     assert!(matches!(
-        store.record_status_change(&id, sourced, None).await,
+        store
+            .record_status_change(&id, sourced, None, &actor())
+            .await,
         Err(StoreError::InvalidChange(_))
     ));
-    store.record_status_change(&id, deploy, None).await.unwrap();
+    store
+        .record_status_change(&id, deploy, None, &actor())
+        .await
+        .unwrap();
 
     // What did we know, and when?
-    let stored = store.offer(&id).await.unwrap().value;
+    let stored = store.offer(ALL, &id).await.unwrap().value;
     let on = "2026-03-05".parse().unwrap();
     let known = |t: &str| domain::offer::status_as_of(&stored.history, on, t.parse().unwrap());
     assert_eq!(known("2026-02-02T00:00:00Z"), None);
@@ -177,16 +210,16 @@ async fn story(store: &dyn Store) {
     assert_eq!(known("2026-03-02T00:00:00Z"), Some(OfferStatus::Deployed));
 
     // The change survives export → replace-import → export.
-    let changed = store.export_scenario().await.unwrap().unwrap();
+    let changed = store.export_scenario(ALL).await.unwrap().unwrap();
     assert_ne!(changed, s);
     store
-        .import_scenario(&changed, ImportMode::Replace)
+        .import_scenario(&changed, ImportMode::Replace, &actor())
         .await
         .unwrap();
-    let again = store.export_scenario().await.unwrap().unwrap();
+    let again = store.export_scenario(ALL).await.unwrap().unwrap();
     assert_eq!(again.to_json_pretty(), changed.to_json_pretty());
     // Plans are kept, listed newest first, and read back whole.
-    assert!(store.plans().await.unwrap().is_empty());
+    assert!(store.plans(ALL).await.unwrap().is_empty());
     let first = store::NewPlan {
         scenario: s.name().to_owned(),
         status: "feasible".into(),
@@ -196,32 +229,293 @@ async fn story(store: &dyn Store) {
         body: "{\"format\":\"coalition.plan/1\"}".into(),
     };
     let at: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
-    let id1 = store.save_plan(&first, at).await.unwrap();
+    let id1 = store.save_plan(&first, at, &actor()).await.unwrap();
     let second = store::NewPlan {
         unmet_weighted: 9100,
         ..first.clone()
     };
-    let id2 = store.save_plan(&second, at).await.unwrap();
+    let id2 = store.save_plan(&second, at, &actor()).await.unwrap();
     assert!(id2 > id1);
-    let listed = store.plans().await.unwrap();
+    let listed = store.plans(ALL).await.unwrap();
     assert_eq!(listed.iter().map(|p| p.id).collect::<Vec<_>>(), [id2, id1]);
-    let (record, body) = store.plan(id1).await.unwrap();
+    let (record, body) = store.plan(ALL, id1).await.unwrap();
     assert_eq!(
         (record.unmet_weighted, record.bound, record.created_at),
         (7600, 6900, at)
     );
     assert_eq!(body, first.body);
     assert!(matches!(
-        store.plan(id2 + 100).await,
+        store.plan(ALL, id2 + 100).await,
         Err(StoreError::NotFound { .. })
     ));
 
     // Replacing with the original restores it exactly.
     store
-        .import_scenario(&s, ImportMode::Replace)
+        .import_scenario(&s, ImportMode::Replace, &actor())
         .await
         .unwrap();
-    assert_eq!(store.export_scenario().await.unwrap().unwrap(), s);
+    assert_eq!(store.export_scenario(ALL).await.unwrap().unwrap(), s);
+}
+
+/// Releasability on every read path, users and credentials, and the audit chain (including
+/// tampering done directly in the database). Runs after [`story`], on the imported exercise.
+async fn access_and_audit(store: &SqlStore) {
+    let s = scenario();
+    let gbr = NationCode::parse("GBR").unwrap();
+    let officer = Viewer::Member {
+        nation: Some(gbr.clone()),
+    };
+    let observer = Viewer::Member { nation: None };
+    let all_offers = store.offers(ALL, &OfferFilter::default()).await.unwrap();
+    let restricted: Vec<_> = all_offers
+        .iter()
+        .filter(|o| o.releasability == Releasability::Nation)
+        .collect();
+    let own = restricted.iter().find(|o| o.nation == gbr).unwrap();
+    let other = restricted.iter().find(|o| o.nation != gbr).unwrap();
+
+    // Lists and single reads.
+    let seen = store
+        .offers(&officer, &OfferFilter::default())
+        .await
+        .unwrap();
+    assert!(seen.iter().any(|o| o.id == own.id));
+    assert!(!seen.iter().any(|o| o.id == other.id));
+    assert_eq!(
+        seen.len(),
+        all_offers.len() - restricted.iter().filter(|o| o.nation != gbr).count()
+    );
+    assert!(store.offer(&officer, &own.id).await.is_ok());
+    assert!(matches!(
+        store.offer(&officer, &other.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let by_nation = OfferFilter {
+        nation: Some(other.nation.clone()),
+        ..Default::default()
+    };
+    assert!(store
+        .offers(&observer, &by_nation)
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.releasability != Releasability::Nation));
+    assert!(store
+        .offers(&Viewer::Public, &OfferFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.releasability == Releasability::Public));
+    assert!(store
+        .requirements(&Viewer::Public, None)
+        .await
+        .unwrap()
+        .is_empty());
+    let public_commitments = store
+        .commitments(&Viewer::Public, &CommitmentFilter::default())
+        .await
+        .unwrap();
+    assert!(!public_commitments.is_empty());
+    assert!(public_commitments
+        .iter()
+        .all(|c| c.id.as_str().starts_with("PUB-")));
+    let march = CommitmentFilter {
+        from: Some("2025-03-15".parse().unwrap()),
+        to: Some("2025-03-17".parse().unwrap()),
+        ..Default::default()
+    };
+    let dated = store.commitments(ALL, &march).await.unwrap();
+    assert!(!dated.is_empty());
+    assert!(dated
+        .iter()
+        .all(|c| c.date.to_string().as_str() >= "2025-03-15"
+            && c.date.to_string().as_str() <= "2025-03-17"));
+
+    // Exports: a restricted view is still a valid scenario, without the hidden records.
+    let view = store.export_scenario(&officer).await.unwrap().unwrap();
+    assert_eq!(view.offers().len(), seen.len());
+    let public = store
+        .export_scenario(&Viewer::Public)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(public.requirements().is_empty());
+    assert!(public
+        .sources()
+        .iter()
+        .all(|x| x.releasability == Releasability::Public));
+
+    // Plans: another nation's restricted offer shows only as a restricted contribution.
+    let body = serde_json::json!({"tours": [
+        {"offer": other.id.as_str(), "nation": other.nation.as_str(), "requirement": "R", "units": 1},
+        {"offer": own.id.as_str(), "nation": "GBR", "requirement": "R", "units": 1}]});
+    let plan = store::NewPlan {
+        scenario: s.name().to_owned(),
+        status: "feasible".into(),
+        unmet_weighted: 1,
+        bound: 0,
+        options: "{}".into(),
+        body: body.to_string(),
+    };
+    let id = store
+        .save_plan(&plan, jiff::Timestamp::now(), &actor())
+        .await
+        .unwrap();
+    let (_, full) = store.plan(ALL, id).await.unwrap();
+    assert!(full.contains(other.id.as_str()));
+    let (_, redacted) = store.plan(&officer, id).await.unwrap();
+    assert!(!redacted.contains(other.id.as_str()), "{redacted}");
+    assert!(redacted.contains(own.id.as_str()));
+    assert!(redacted.contains(other.capability.as_str()));
+    assert!(matches!(
+        store.plan(&Viewer::Public, id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Users, tokens, sessions.
+    let name = Username::parse("gbr.lno").unwrap();
+    let new = NewUser {
+        username: name.clone(),
+        role: Role::NationOfficer,
+        nation: Some(gbr.clone()),
+        password_hash: "$argon2id$placeholder".into(),
+    };
+    let user = store.add_user(&new, &actor()).await.unwrap();
+    assert!(matches!(
+        store.add_user(&new, &actor()).await,
+        Err(StoreError::Exists { .. })
+    ));
+    let unbound = NewUser {
+        username: Username::parse("nobody").unwrap(),
+        nation: None,
+        ..new.clone()
+    };
+    assert!(matches!(
+        store.add_user(&unbound, &actor()).await,
+        Err(StoreError::InvalidChange(_))
+    ));
+    let (found, hash) = store.user_for_sign_in(&name).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, hash.as_str()),
+        (user.id, "$argon2id$placeholder")
+    );
+    let token = store
+        .add_token(&name, "ci", "hash-1", &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_token("hash-1").await.unwrap().unwrap().id,
+        user.id
+    );
+    assert!(store.user_by_token("hash-2").await.unwrap().is_none());
+    let now = jiff::Timestamp::now();
+    let later = now
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .unwrap();
+    store
+        .add_session("s-1", user.id, "csrf-1", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session("s-1", now).await.unwrap().unwrap().csrf,
+        "csrf-1"
+    );
+    assert!(
+        store.session("s-1", later).await.unwrap().is_none(),
+        "expired"
+    );
+    store.revoke_token(token.id, &actor()).await.unwrap();
+    assert!(store.user_by_token("hash-1").await.unwrap().is_none());
+    store
+        .set_user_disabled(&name, true, &actor())
+        .await
+        .unwrap();
+    assert!(
+        store.session("s-1", now).await.unwrap().is_none(),
+        "disabled users lose their sessions"
+    );
+
+    // Jobs: an interrupted run is marked failed.
+    let job = store.create_job("{}", &actor()).await.unwrap();
+    store
+        .job_progress(job.id, "{\"iterations\":1}")
+        .await
+        .unwrap();
+    assert_eq!(store.job(job.id).await.unwrap().state, "running");
+    assert_eq!(store.fail_interrupted_jobs().await.unwrap(), 1);
+    assert_eq!(store.job(job.id).await.unwrap().state, "failed");
+
+    // The audit log: every change above is on record, visible by releasability.
+    let log = store.audit_log(ALL, &AuditFilter::default()).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "scenario.import",
+        "offer.status",
+        "plan.save",
+        "user.add",
+        "token.add",
+        "token.revoke",
+        "user.disable",
+        "plan_job.create",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    assert!(log.iter().all(|e| e
+        .after
+        .as_ref()
+        .is_none_or(|v| !v.to_string().contains("argon2"))));
+    let fra_user = store
+        .audit_log(
+            &Viewer::Member {
+                nation: NationCode::parse("FRA").ok(),
+            },
+            &AuditFilter {
+                entity_kind: Some("user".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        fra_user.is_empty(),
+        "FRA sees GBR's user changes: {fra_user:?}"
+    );
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(
+        (report.rows, report.broken.clone()),
+        (i64::try_from(log.len()).unwrap(), None)
+    );
+
+    // Tampering directly in the database is found: an altered row, then a deleted last row.
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(2), "{report:?}");
+    sqlx::query("UPDATE audit_log SET actor = $1 WHERE seq = 2")
+        .bind(&log[1].actor)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    let last = i64::try_from(log.len()).unwrap();
+    sqlx::query(&format!("DELETE FROM audit_log WHERE seq = {last}"))
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(
+        report.broken.as_ref().map(|b| b.0),
+        Some(last),
+        "{report:?}"
+    );
+    sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(3), "{report:?}");
 }
 
 #[tokio::test]
@@ -231,6 +525,7 @@ async fn story_on_sqlite() {
     let store = connect(&url).await.unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);
     story(&store).await;
+    access_and_audit(&store).await;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(store.pool())
         .await
@@ -245,7 +540,10 @@ async fn story_on_sqlite() {
     // Reopening runs no migration again and finds the data.
     let store = connect(&url).await.unwrap();
     assert!(store.migrate().await.unwrap().is_empty());
-    assert_eq!(store.export_scenario().await.unwrap().unwrap(), scenario());
+    assert_eq!(
+        store.export_scenario(ALL).await.unwrap().unwrap(),
+        scenario()
+    );
 }
 
 #[tokio::test]
@@ -287,6 +585,7 @@ async fn story_on_postgres() {
     let store = connect(&format!("{prefix}/{name}")).await.unwrap();
     assert_eq!(store.backend(), Backend::Postgres);
     story(&store).await;
+    access_and_audit(&store).await;
     store.close().await;
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)

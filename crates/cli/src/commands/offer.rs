@@ -33,7 +33,7 @@ pub async fn run(store: &SqlStore, cmd: OfferCommand, out: Out) -> anyhow::Resul
                 capability: arg(capability, CapabilityCode::parse, "capability")?,
                 status: arg(status, OfferStatus::parse, "status")?,
             };
-            let offers = store.offers(&filter).await?;
+            let offers = store.offers(&store::Viewer::Everything, &filter).await?;
             out.json(&json!(offers));
             out.say(format!(
                 "{:<12} {:<4} {:<16} {:>5} {:>9} {:<10} {:<12} caveats",
@@ -46,7 +46,7 @@ pub async fn run(store: &SqlStore, cmd: OfferCommand, out: Out) -> anyhow::Resul
         }
         OfferCommand::Show { id } => {
             let id = OfferId::parse(&id).map_err(|e| anyhow::anyhow!("offer id: {e}"))?;
-            let v = store.offer(&id).await?;
+            let v = store.offer(&store::Viewer::Everything, &id).await?;
             out.json(&json!({"offer": v.value, "version": v.version}));
             show(&v.value, v.version, out);
         }
@@ -78,7 +78,9 @@ pub async fn run(store: &SqlStore, cmd: OfferCommand, out: Out) -> anyhow::Resul
                 source: arg(source, SourceId::parse, "source")?,
                 note: note.filter(|n| !n.trim().is_empty()),
             };
-            let v = store.record_status_change(&id, change, None).await?;
+            let v = store
+                .record_status_change(&id, change, None, &super::cli_actor())
+                .await?;
             out.json(&json!({"offer": v.value, "version": v.version}));
             out.say(format!(
                 "{}: now {} (version {})",

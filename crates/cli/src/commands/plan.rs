@@ -51,11 +51,14 @@ pub async fn scenario(file: Option<&Path>, database: &str, out: Out) -> anyhow::
         Some(f) => read_scenario(f),
         None => {
             let store = super::open(database, out).await?;
-            store.export_scenario().await?.ok_or_else(|| {
-                anyhow!(
+            store
+                .export_scenario(&store::Viewer::Everything)
+                .await?
+                .ok_or_else(|| {
+                    anyhow!(
                     "the database holds no scenario; name a scenario file or run `coalition demo`"
                 )
-            })
+                })
         }
     }
 }
@@ -189,7 +192,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
         }
         Some(PlanAction::List) => {
             let store = super::open(database, out).await?;
-            let plans = store.plans().await?;
+            let plans = store.plans(&store::Viewer::Everything).await?;
             out.json(&json!(plans
                 .iter()
                 .map(|p| json!({"id": p.id, "created_at": p.created_at.to_string(), "scenario": p.scenario,
@@ -216,7 +219,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
         }
         Some(PlanAction::Show { id, output }) => {
             let store = super::open(database, out).await?;
-            let (_, body) = store.plan(id).await?;
+            let (_, body) = store.plan(&store::Viewer::Everything, id).await?;
             let plan = Plan::parse(&body).map_err(|e| anyhow!("stored plan {id}: {e}"))?;
             match output {
                 Some(path) => {
@@ -276,7 +279,9 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
                     options: serde_json::to_string(&plan.options)?,
                     body: plan.to_json_pretty(),
                 };
-                let id = store.save_plan(&record, jiff::Timestamp::now()).await?;
+                let id = store
+                    .save_plan(&record, jiff::Timestamp::now(), &super::cli_actor())
+                    .await?;
                 out.say(format!("saved as plan {id}"));
             }
             if out.json {

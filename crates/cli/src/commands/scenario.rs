@@ -76,7 +76,9 @@ pub async fn import(
         ImportMode::Create
     };
     let spinner = out.spinner("importing");
-    let written = store.import_scenario(&scenario, mode).await;
+    let written = store
+        .import_scenario(&scenario, mode, &super::cli_actor())
+        .await;
     spinner.finish_and_clear();
     let written = written?;
     out.say(format!(
@@ -90,7 +92,7 @@ pub async fn import(
 
 pub async fn export(store: &SqlStore, output: Option<&Path>, out: Out) -> anyhow::Result<ExitCode> {
     let spinner = out.spinner("exporting");
-    let scenario = store.export_scenario().await;
+    let scenario = store.export_scenario(&store::Viewer::Everything).await;
     spinner.finish_and_clear();
     let Some(scenario) = scenario? else {
         bail!(
@@ -126,7 +128,9 @@ pub async fn demo(store: &SqlStore, url: &str, out: Out) -> anyhow::Result<ExitC
         None => {
             let scenario = parse_or_explain(EXERCISE, "the built-in exercise scenario")?;
             let spinner = out.spinner("loading the exercise scenario");
-            let written = store.import_scenario(&scenario, ImportMode::Create).await;
+            let written = store
+                .import_scenario(&scenario, ImportMode::Create, &super::cli_actor())
+                .await;
             spinner.finish_and_clear();
             out.say(format!(
                 "{}: loaded the exercise scenario ({} records)",
@@ -142,7 +146,7 @@ pub async fn demo(store: &SqlStore, url: &str, out: Out) -> anyhow::Result<ExitC
 }
 
 pub async fn summary(store: &SqlStore, out: Out) -> anyhow::Result<ExitCode> {
-    let Some(scenario) = store.export_scenario().await? else {
+    let Some(scenario) = store.export_scenario(&store::Viewer::Everything).await? else {
         bail!(
             "the database holds no scenario yet; run `coalition import FILE` or `coalition demo`"
         );

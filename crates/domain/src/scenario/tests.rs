@@ -181,6 +181,7 @@ fn offer(i: usize, weeks: u32, n_sources: usize) -> impl Strategy<Value = Value>
             let srcs: Vec<String> = srcs.into_iter().filter(|_| n_sources > 0).map(|s| format!("S{s}")).collect();
             insert(&mut o, "sources", (!srcs.is_empty()).then(|| json!(srcs)));
             insert(&mut o, "notes", notes.map(Value::String));
+            insert(&mut o, "releasability", [None, Some(json!("nation")), Some(json!("public"))][i % 3].clone());
             if status != "indicated" && i.is_multiple_of(2) {
                 insert(&mut o, "history", Some(json!([
                     {"status": "indicated", "effective": "2025-03-02", "recorded_at": "2025-03-02T18:00:00Z", "recorded_by": "lno"},
