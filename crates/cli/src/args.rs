@@ -29,8 +29,25 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load the exercise scenario into the database (unless it holds one) and show its summary.
-    Demo,
+    /// Load the exercise scenario and demo users (unless the database holds them), show the
+    /// summary, and serve the web API until Ctrl-C.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Load the data and show the summary, but do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the HTTP API until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Users and their API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the API's OpenAPI document (the one served at /api/v1/openapi.json).
+    Openapi,
     /// Check a scenario file and list every mistake with its JSON path (exit code 2 if any).
     Validate { file: PathBuf },
     /// Import a scenario file into the database.
@@ -105,6 +122,53 @@ pub enum OfferCommand {
         #[arg(long)]
         note: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COALITION_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Mark session cookies Secure (when served over HTTPS, directly or behind a proxy).
+    #[arg(long, env = "COALITION_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from stdin with --password-stdin; otherwise a random
+    /// one is made and printed once.
+    Add {
+        username: String,
+        /// admin, planner, nation_officer, monitor or observer.
+        #[arg(long)]
+        role: String,
+        /// The nation a nation officer serves (ISO 3166-1 alpha-3).
+        #[arg(long)]
+        nation: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Disable a user: their sessions end and their tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// Make an API token for a user; the secret is printed once.
+    Token {
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-compute the audit log's hash chain; exit code 1 and the first broken link if any row
+    /// was altered or deleted.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

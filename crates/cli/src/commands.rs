@@ -3,6 +3,8 @@
 mod offer;
 mod plan;
 mod scenario;
+mod serve;
+mod user;
 
 use std::process::ExitCode;
 
@@ -25,8 +27,25 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     match args.command {
         Command::Validate { file } => scenario::validate(&file, out),
-        Command::Demo => {
-            scenario::demo(&open(&args.database, out).await?, &args.database, out).await
+        Command::Demo { serve, no_serve } => {
+            let store = open(&args.database, out).await?;
+            scenario::demo(&store, &args.database, out).await?;
+            serve::demo_users(&store, out).await?;
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            out.say("");
+            serve::serve(store, &serve, &args.database, out).await
+        }
+        Command::Serve(serve) => {
+            let store = open(&args.database, out).await?;
+            serve::serve(store, &serve, &args.database, out).await
+        }
+        Command::User(cmd) => user::run(&open(&args.database, out).await?, cmd, out).await,
+        Command::Audit(cmd) => user::audit(&open(&args.database, out).await?, cmd, out).await,
+        Command::Openapi => {
+            crate::output::print(&format!("{}\n", server::openapi_json()));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Import { file, replace } => {
             scenario::import(&open(&args.database, out).await?, &file, replace, out).await

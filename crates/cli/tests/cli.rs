@@ -104,14 +104,14 @@ fn import_export_import_is_byte_for_byte_stable() {
 #[test]
 fn demo_loads_once_then_reuses_and_status_changes_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let first = coalition(dir.path(), &["demo"]);
+    let first = coalition(dir.path(), &["demo", "--no-serve"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     let out = text(&first.stdout);
     assert!(out.contains("loaded the exercise scenario"), "{out}");
     assert!(out.contains("EXERCISE"), "{out}");
     assert!(out.contains("air_policing"), "{out}");
     assert!(dir.path().join("coalition.db").exists());
-    let second = coalition(dir.path(), &["demo"]);
+    let second = coalition(dir.path(), &["demo", "--no-serve"]);
     assert!(text(&second.stdout).contains("reusing"));
 
     let listed = coalition(
@@ -265,7 +265,7 @@ fn plan_verify_compare_and_resilience_from_the_command_line() {
     );
 
     // Plans of the stored scenario can be kept, listed and read back.
-    assert!(coalition(d, &["demo"]).status.success());
+    assert!(coalition(d, &["demo", "--no-serve"]).status.success());
     let kept = coalition(d, &["plan", "--time-limit", "1", "--save"]);
     assert!(kept.status.success(), "{}", text(&kept.stderr));
     assert!(text(&kept.stdout).contains("saved as plan 1"));
@@ -323,7 +323,9 @@ fn plan_verify_compare_and_resilience_from_the_command_line() {
 fn a_reader_that_goes_away_is_not_a_crash() {
     use std::io::Read as _;
     let dir = tempfile::tempdir().unwrap();
-    assert!(coalition(dir.path(), &["demo"]).status.success());
+    assert!(coalition(dir.path(), &["demo", "--no-serve"])
+        .status
+        .success());
     let mut child = command(dir.path(), &["export"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -42,7 +42,7 @@ impl Default for Params {
 }
 
 /// Where the search stands, for progress bars.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Progress {
     pub iteration: u64,
     pub max_iterations: u64,

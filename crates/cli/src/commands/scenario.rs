@@ -141,7 +141,7 @@ pub async fn demo(store: &SqlStore, url: &str, out: Out) -> anyhow::Result<ExitC
     }
     summary(store, out).await?;
     out.say("");
-    out.say("Next: `coalition plan` (sourcing and rotation plan), `coalition resilience`, `coalition offer list --nation GBR`.");
+    out.say("Also: `coalition plan` (sourcing and rotation plan), `coalition resilience`, `coalition offer list --nation GBR`.");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,98 @@
+//! Handlers, grouped by resource. Each one: extract → authorise → parse → one store call (one
+//! transaction) → respond.
+
+pub mod audit;
+pub mod ledger;
+pub mod meta;
+pub mod offers;
+pub mod plans;
+pub mod scenario;
+pub mod session;
+pub mod users;
+
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// Pagination: `page` from 1, `per_page` up to 500 (default 100).
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// One page of a list, with the total the filters match.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageQuery {
+    pub fn apply<T: Serialize>(self, all: Vec<T>) -> Result<Page, ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(100);
+        if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(ApiError::BadRequest(format!(
+                "page starts at 1 and per_page is 1 to {MAX_PER_PAGE}"
+            )));
+        }
+        let total = all.len();
+        let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+        let items = all
+            .into_iter()
+            .skip(skip)
+            .take(per_page as usize)
+            .map(|t| serde_json::to_value(t).map_err(ApiError::internal))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+}
+
+/// Parses an identifier from a path or query, as `400 bad_request` when malformed.
+pub fn parse<T>(
+    what: &str,
+    s: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ApiError> {
+    parse(s).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
+}
+
+/// The current time, to the microsecond the store keeps.
+pub fn now() -> jiff::Timestamp {
+    let t = jiff::Timestamp::now();
+    jiff::Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+pub async fn method_not_allowed() -> Response {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(crate::ErrorBody {
+            error: "method_not_allowed".into(),
+            message: "this route does not take that method".into(),
+        }),
+    )
+        .into_response()
+}
+
+pub fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal("a handler panicked").into_response()
+}
