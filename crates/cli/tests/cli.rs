@@ -342,3 +342,123 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn users_tokens_and_an_audit_log_that_shows_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = coalition(dir.path(), &["demo", "--no-serve"]);
+    let out = text(&demo.stdout);
+    assert!(
+        out.contains("Demo sign-ins") && out.contains("gbr.officer"),
+        "{out}"
+    );
+    // Passwords are shown once.
+    let again = text(&coalition(dir.path(), &["demo", "--no-serve"]).stdout);
+    assert!(!again.contains("Demo sign-ins (shown once"), "{again}");
+
+    let mut add = command(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "pol.officer",
+            "--role",
+            "nation_officer",
+            "--nation",
+            "POL",
+            "--password-stdin",
+        ],
+    );
+    add.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"a long enough password\n").unwrap();
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", text(&added.stdout));
+    let weak = coalition(dir.path(), &["user", "add", "x.y.z", "--role", "nobody"]);
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(
+        text(&weak.stderr).starts_with("error: unknown role"),
+        "{}",
+        text(&weak.stderr)
+    );
+    let token = coalition(
+        dir.path(),
+        &["--json", "user", "token", "pol.officer", "--name", "ci"],
+    );
+    let made: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
+    assert!(made["secret"].as_str().unwrap().starts_with("coa_"));
+    assert!(coalition(dir.path(), &["user", "disable", "pol.officer"])
+        .status
+        .success());
+    let users: serde_json::Value =
+        serde_json::from_slice(&coalition(dir.path(), &["--json", "user", "list"]).stdout).unwrap();
+    let pol = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "pol.officer")
+        .unwrap();
+    assert_eq!(pol["disabled"], true);
+
+    let ok = coalition(dir.path(), &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("audit log intact"));
+    // Alter one row directly in the database file.
+    let db = dir.path().join("coalition.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("UPDATE audit_log SET after_value = '{\"role\":\"admin\"}' WHERE action = 'user.add' AND entity_id = 'pol.officer'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let broken = coalition(dir.path(), &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let err = text(&broken.stderr);
+    assert!(
+        err.starts_with("error: audit log broken at row") && err.contains("altered"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_answers_and_stops_gracefully_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(coalition(dir.path(), &["demo", "--no-serve"])
+        .status
+        .success());
+    let mut child = command(dir.path(), &["serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let health = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        reqwest::get(format!("{url}/api/v1/health"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(health.contains("\"ok\""), "{health}");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+}

@@ -5,6 +5,7 @@
 mod api;
 pub mod auth;
 mod caller;
+pub mod demo;
 mod error;
 mod extract;
 pub mod jobs;

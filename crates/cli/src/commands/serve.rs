@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use domain::access::{Role, Username};
 use store::{SqlStore, Store};
 
 use crate::args::ServeArgs;
@@ -48,17 +47,8 @@ pub async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The demo's users: one per role, and officers of two nations. Made only when the database
-/// has no user; their random passwords are printed this once.
-const DEMO_USERS: &[(&str, Role, Option<&str>)] = &[
-    ("admin", Role::Admin, None),
-    ("planner", Role::Planner, None),
-    ("gbr.officer", Role::NationOfficer, Some("GBR")),
-    ("fra.officer", Role::NationOfficer, Some("FRA")),
-    ("monitor", Role::Monitor, None),
-    ("observer", Role::Observer, None),
-];
-
+/// Adds the demo users when the database has none; their random passwords are printed this
+/// once.
 pub async fn demo_users(store: &SqlStore, out: Out) -> anyhow::Result<()> {
     if !store.users().await?.is_empty() {
         out.say(
@@ -66,28 +56,13 @@ pub async fn demo_users(store: &SqlStore, out: Out) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let mut lines = Vec::new();
-    for (name, role, nation) in DEMO_USERS {
-        let password = server::auth::new_secret("")[..20].to_owned();
-        let hash = {
-            let p = password.clone();
-            tokio::task::spawn_blocking(move || server::auth::hash_password(&p)).await??
-        };
-        let user = store::NewUser {
-            username: Username::parse(name).map_err(anyhow::Error::msg)?,
-            role: *role,
-            nation: nation
-                .map(domain::ids::NationCode::parse)
-                .transpose()
-                .map_err(anyhow::Error::msg)?,
-            password_hash: hash,
-        };
-        store.add_user(&user, &super::cli_actor()).await?;
-        lines.push(format!("  {name:<12} {password}  ({})", role.as_str()));
-    }
+    let added = server::demo::add_users(store, &super::cli_actor(), |_| {
+        server::auth::new_secret("")[..20].to_owned()
+    })
+    .await?;
     out.say("Demo sign-ins (shown once; keep them):");
-    for l in &lines {
-        out.say(l);
+    for (name, role, password) in added {
+        out.say(format!("  {name:<12} {password}  ({})", role.as_str()));
     }
     Ok(())
 }
