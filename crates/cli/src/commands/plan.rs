@@ -267,18 +267,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             }
             if args.save {
                 let store = super::open(database, out).await?;
-                let record = store::NewPlan {
-                    scenario: plan.scenario.clone(),
-                    status: serde_json::to_value(plan.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    unmet_weighted: i64::try_from(plan.objective.unmet_weighted)
-                        .unwrap_or(i64::MAX),
-                    bound: i64::try_from(plan.bound.unmet_weighted).unwrap_or(i64::MAX),
-                    options: serde_json::to_string(&plan.options)?,
-                    body: plan.to_json_pretty(),
-                };
+                let record = server::jobs::plan_record(&plan);
                 let id = store
                     .save_plan(&record, jiff::Timestamp::now(), &super::cli_actor())
                     .await?;

@@ -40,13 +40,14 @@ async fn restricted_offer(app: &TestApp, nation: &str) -> String {
 
 /// Asserts an error answer by its status and stable code.
 #[track_caller]
-fn assert_error((status, body): (u16, Value), want: u16, code: &str) {
+fn assert_error((status, body): (u16, Value), want: u16, code: &str) -> Value {
     assert_eq!(
         (status, body["error"].as_str()),
         (want, Some(code)),
         "{body}"
     );
     assert!(body["message"].is_string(), "{body}");
+    body
 }
 
 /// A browser's request: the session cookie, the CSRF header when given, a small JSON body.
@@ -269,7 +270,7 @@ async fn offers_are_managed_by_their_nation_with_versions_and_sources() {
         bad["id"] = json!("GBR-91");
         bad["units"] = json!(-3);
         bad["roe"] = json!("nuclear");
-        assert_error(
+        let body = assert_error(
             app.post("/offers", Some("gbr.officer"), &bad).await,
             422,
             "invalid_offer",
@@ -583,7 +584,7 @@ async fn scenario_import_users_and_audit() {
         assert_eq!(status, 201, "{body}");
         let mut broken = scenario.clone();
         broken["offers"][0]["nation"] = json!("ZZZ");
-        assert_error(
+        let body = assert_error(
             app.put("/scenario?mode=replace", Some("planner"), &broken)
                 .await,
             422,
