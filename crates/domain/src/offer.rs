@@ -26,6 +26,14 @@ impl Roe {
         ("mandate", Roe::Mandate),
         ("robust", Roe::Robust),
     ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Roe::SelfDefence => "self_defence",
+            Roe::Mandate => "mandate",
+            Roe::Robust => "robust",
+        }
+    }
 }
 
 /// `indicated → offered → confirmed → deployed`, or `withdrawn`. Ordered by firmness.

@@ -95,80 +95,99 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Where a state-changing request from a browser session carries its CSRF token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsrfCheck {
+    /// In the `X-CSRF-Token` header (the JSON API): checked here.
+    Header,
+    /// In the form body's `_csrf` field (web UI forms): the form extractor checks it after
+    /// reading the body, and rejects the request when it is wrong.
+    InForm,
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(cached) = parts.extensions.get::<Caller>() {
-            return Ok(cached.clone());
+        identify(parts, state, CsrfCheck::Header).await
+    }
+}
+
+/// Who is calling, from the bearer token or the session cookie.
+pub async fn identify(
+    parts: &mut Parts,
+    state: &AppState,
+    csrf_check: CsrfCheck,
+) -> Result<Caller, ApiError> {
+    if let Some(cached) = parts.extensions.get::<Caller>() {
+        return Ok(cached.clone());
+    }
+    let request_id = parts
+        .headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let caller = if let Some(value) = bearer {
+        // A token that does not work is an error, never a silent downgrade to signed out.
+        let secret = value
+            .strip_prefix("Bearer ")
+            .ok_or(ApiError::Unauthenticated)?;
+        let user = state
+            .store
+            .user_by_token(&auth::digest(secret.trim()))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Caller {
+            user: Some(user),
+            credential: Credential::Token,
+            request_id,
         }
-        let request_id = parts
-            .headers
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().unwrap_or_default().to_owned());
-        let caller = if let Some(value) = bearer {
-            // A token that does not work is an error, never a silent downgrade to signed out.
-            let secret = value
-                .strip_prefix("Bearer ")
-                .ok_or(ApiError::Unauthenticated)?;
-            let user = state
-                .store
-                .user_by_token(&auth::digest(secret.trim()))
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            Caller {
-                user: Some(user),
-                credential: Credential::Token,
-                request_id,
-            }
-        } else if let Some(secret) = cookie(parts, SESSION_COOKIE) {
-            match state
-                .store
-                .session(&auth::digest(secret), jiff::Timestamp::now())
-                .await?
-            {
-                Some(session) => {
-                    if !is_safe(&parts.method) {
-                        let sent = parts
-                            .headers
-                            .get(CSRF_HEADER)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default();
-                        if !auth::same(sent, &session.csrf) {
-                            return Err(ApiError::Csrf);
-                        }
-                    }
-                    Caller {
-                        user: Some(session.user),
-                        credential: Credential::Session {
-                            secret: secret.to_owned(),
-                            csrf: session.csrf,
-                        },
-                        request_id,
+    } else if let Some(secret) = cookie(parts, SESSION_COOKIE) {
+        match state
+            .store
+            .session(&auth::digest(secret), jiff::Timestamp::now())
+            .await?
+        {
+            Some(session) => {
+                if csrf_check == CsrfCheck::Header && !is_safe(&parts.method) {
+                    let sent = parts
+                        .headers
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    if !auth::same(sent, &session.csrf) {
+                        return Err(ApiError::Csrf);
                     }
                 }
-                // An expired or unknown session reads as signed out.
-                None => Caller {
-                    user: None,
-                    credential: Credential::None,
+                Caller {
+                    user: Some(session.user),
+                    credential: Credential::Session {
+                        secret: secret.to_owned(),
+                        csrf: session.csrf,
+                    },
                     request_id,
-                },
+                }
             }
-        } else {
-            Caller {
+            // An expired or unknown session reads as signed out.
+            None => Caller {
                 user: None,
                 credential: Credential::None,
                 request_id,
-            }
-        };
-        parts.extensions.insert(caller.clone());
-        Ok(caller)
-    }
+            },
+        }
+    } else {
+        Caller {
+            user: None,
+            credential: Credential::None,
+            request_id,
+        }
+    };
+    parts.extensions.insert(caller.clone());
+    Ok(caller)
 }
 
 /// Any signed-in user.

@@ -11,6 +11,7 @@ mod extract;
 pub mod jobs;
 pub mod routes;
 mod settings;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -108,7 +109,8 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(caller::REQUEST_ID_HEADER);
     Router::new()
         .nest("/api/v1", api)
-        .fallback(api::not_found)
+        .merge(web::router())
+        .fallback(web::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
@@ -117,7 +119,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+                "default-src 'self'; script-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
             ),
         ))
         .layer(SetResponseHeaderLayer::overriding(

@@ -33,13 +33,7 @@ pub async fn nation(
     Path(code): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let code = parse("nation", &code, NationCode::parse)?;
-    let nation = state
-        .store
-        .nations()
-        .await?
-        .into_iter()
-        .find(|n| n.code == code)
-        .ok_or_else(|| ApiError::NotFound(format!("nation \"{code}\" not found")))?;
+    let nation = find_nation(&state, &code).await?;
     let viewer = caller.viewer();
     let offers = state
         .store
@@ -178,4 +172,18 @@ pub async fn commitments(
         }
         .apply(all)?,
     ))
+}
+
+/// The nation with this code, or `404 not_found`.
+pub(crate) async fn find_nation(
+    state: &AppState,
+    code: &NationCode,
+) -> Result<domain::nation::Nation, ApiError> {
+    state
+        .store
+        .nations()
+        .await?
+        .into_iter()
+        .find(|n| &n.code == code)
+        .ok_or_else(|| ApiError::NotFound(format!("nation \"{code}\" not found")))
 }

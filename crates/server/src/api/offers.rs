@@ -106,15 +106,7 @@ pub async fn create(
     }
     let mut offer = offer_from(&body)?;
     let user = caller.may_manage_offers_of(&offer.nation)?;
-    let now = super::now();
-    offer.history.push(StatusChange {
-        status: offer.status,
-        effective: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
-        recorded_at: now,
-        recorded_by: user.username.to_string(),
-        source: offer.sources.first().cloned(),
-        note: Some("offer created".into()),
-    });
+    record_creation(&mut offer, user);
     let created = state.store.create_offer(&offer, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -239,4 +231,17 @@ pub async fn change_status(
         .record_status_change(&id, change, Some(body.version), &caller.actor())
         .await?;
     Ok(Json(updated.into()))
+}
+
+/// Opens a new offer's status history with the status it was created in, on its first source.
+pub(crate) fn record_creation(offer: &mut Offer, by: &store::User) {
+    let now = super::now();
+    offer.history.push(StatusChange {
+        status: offer.status,
+        effective: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        recorded_at: now,
+        recorded_by: by.username.to_string(),
+        source: offer.sources.first().cloned(),
+        note: Some("offer created".into()),
+    });
 }

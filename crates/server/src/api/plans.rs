@@ -87,6 +87,16 @@ pub async fn start_job(
     Hq(caller): Hq,
     Json(body): Json<PlanRequest>,
 ) -> ApiResult<(StatusCode, Json<store::Job>)> {
+    let job = launch(&state, &caller, body).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// Checks a run's options against the stored scenario (as the caller may see it) and starts it.
+pub(crate) async fn launch(
+    state: &AppState,
+    caller: &crate::caller::Caller,
+    body: PlanRequest,
+) -> ApiResult<store::Job> {
     if state.jobs.is_stopping() {
         return Err(ApiError::Unavailable);
     }
@@ -144,7 +154,7 @@ pub async fn start_job(
         },
         actor,
     );
-    Ok((StatusCode::ACCEPTED, Json(job)))
+    Ok(job)
 }
 
 /// Planner runs, newest first.

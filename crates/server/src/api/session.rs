@@ -65,6 +65,35 @@ pub async fn sign_in(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(body): Json<SignIn>,
 ) -> ApiResult<Response> {
+    let started = start_session(&state, addr, &body.username, body.password).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, started.cookie);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let me = Me {
+        user: started.user,
+        csrf_token: Some(started.csrf),
+        expires_at: Some(started.expires.to_string()),
+    };
+    Ok((headers, axum::Json(me)).into_response())
+}
+
+/// A session just begun: its user, CSRF token, expiry and the cookie that carries it.
+pub(crate) struct Started {
+    pub user: store::User,
+    pub csrf: String,
+    pub expires: jiff::Timestamp,
+    pub cookie: HeaderValue,
+}
+
+/// Checks a user name and password and opens a session. A wrong name and a wrong password
+/// take the same time and give the same answer; attempts are limited per account and per
+/// address.
+pub(crate) async fn start_session(
+    state: &AppState,
+    addr: SocketAddr,
+    username: &str,
+    password: String,
+) -> ApiResult<Started> {
     let now = Instant::now();
     let s = &state.settings;
     state
@@ -75,12 +104,12 @@ pub async fn sign_in(
             now,
         )
         .map_err(ApiError::TooManyAttempts)?;
-    let account_key = format!("user:{}", body.username.to_lowercase());
+    let account_key = format!("user:{}", username.to_lowercase());
     state
         .limiter
         .attempt(&account_key, s.sign_in_attempts_per_account, now)
         .map_err(ApiError::TooManyAttempts)?;
-    let found = match Username::parse(&body.username) {
+    let found = match Username::parse(username) {
         Ok(name) => state.store.user_for_sign_in(&name).await?,
         Err(_) => None,
     };
@@ -88,7 +117,6 @@ pub async fn sign_in(
         Some((user, hash)) if !user.disabled => hash.clone(),
         _ => state.dummy_hash.as_ref().clone(),
     };
-    let password = body.password;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
         .map_err(ApiError::internal)?;
@@ -109,18 +137,18 @@ pub async fn sign_in(
         .store
         .add_session(&auth::digest(&secret), user.id, &csrf, expires)
         .await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        session_cookie(&state, &secret, lifetime.as_secs())?,
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let me = Me {
+    Ok(Started {
         user,
-        csrf_token: Some(csrf),
-        expires_at: Some(expires.to_string()),
-    };
-    Ok((headers, axum::Json(me)).into_response())
+        csrf,
+        expires,
+        cookie: session_cookie(state, &secret, lifetime.as_secs())?,
+    })
+}
+
+/// Ends a browser session; returns the header that clears its cookie.
+pub(crate) async fn end_session(state: &AppState, secret: &str) -> ApiResult<HeaderValue> {
+    state.store.delete_session(&auth::digest(secret)).await?;
+    session_cookie(state, "", 0)
 }
 
 /// Ends the browser session (the cookie is cleared). With an API token, does nothing.
@@ -134,8 +162,7 @@ pub async fn sign_out(
 ) -> ApiResult<Response> {
     let mut headers = HeaderMap::new();
     if let Credential::Session { secret, .. } = &caller.credential {
-        state.store.delete_session(&auth::digest(secret)).await?;
-        headers.insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+        headers.insert(header::SET_COOKIE, end_session(&state, secret).await?);
     }
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }

@@ -1,0 +1,146 @@
+// The map page: local boundary data, requirement regions shaded by plan coverage, contingents
+// as APP-6 symbols (milsymbol). No tile server: everything comes from this server.
+(function () {
+  "use strict";
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(url + ": " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  function shade(coverage) {
+    if (coverage === undefined) {
+      return "#d9dde3";
+    }
+    if (coverage >= 95) {
+      return "#2e7d32";
+    }
+    if (coverage >= 75) {
+      return "#9ccc65";
+    }
+    if (coverage >= 50) {
+      return "#ffca28";
+    }
+    return "#e53935";
+  }
+
+  function text(value) {
+    return document.createTextNode(String(value));
+  }
+
+  function init() {
+    var element = document.getElementById("map");
+    if (!element || typeof L === "undefined") {
+      return;
+    }
+    var map = L.map(element, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
+    map.setView([48.5, 31.5], 5);
+    Promise.all([
+      getJSON("/assets/geo/europe.geojson"),
+      getJSON("/assets/geo/ukraine-oblasts.geojson"),
+      getJSON("/assets/geo/regions.geojson"),
+      getJSON(element.getAttribute("data-src"))
+    ]).then(function (parts) {
+      var europe = parts[0], oblasts = parts[1], regions = parts[2], data = parts[3];
+      var coverage = {};
+      data.regions.forEach(function (r) {
+        coverage[r.code] = r;
+      });
+      L.geoJSON(europe, {
+        style: function () {
+          return { color: "#9aa3ad", weight: 1, fillColor: "#f4f5f7", fillOpacity: 1 };
+        }
+      }).addTo(map);
+      var centres = {};
+      function regionLayer(collection) {
+        return L.geoJSON(collection, {
+          style: function (feature) {
+            var r = coverage[feature.properties.code];
+            return {
+              color: "#4a5560",
+              weight: r ? 1.5 : 0.5,
+              fillColor: shade(r ? r.coverage : undefined),
+              fillOpacity: r ? 0.6 : 0.15
+            };
+          },
+          onEachFeature: function (feature, layer) {
+            var code = feature.properties.code;
+            centres[code] = layer.getBounds().getCenter();
+            var r = coverage[code];
+            var label = feature.properties.name + " (" + code + ")";
+            if (r) {
+              label += ": " + r.coverage + "% covered";
+            }
+            layer.bindTooltip(label);
+          }
+        }).addTo(map);
+      }
+      var ukraine = regionLayer(oblasts);
+      regionLayer(regions);
+      map.fitBounds(ukraine.getBounds().pad(0.15));
+
+      var byRegion = {};
+      data.contingents.forEach(function (c) {
+        (byRegion[c.region] = byRegion[c.region] || []).push(c);
+      });
+      Object.keys(byRegion).forEach(function (code) {
+        var centre = centres[code];
+        if (!centre) {
+          return;
+        }
+        byRegion[code].forEach(function (c, i) {
+          var symbol = new ms.Symbol(c.sidc || "10031000000000000000", {
+            size: 18,
+            quantity: String(c.units),
+            uniqueDesignation: c.nation
+          });
+          var size = symbol.getSize();
+          var icon = L.divIcon({
+            className: "unit-symbol",
+            html: symbol.asSVG(),
+            iconSize: [size.width, size.height],
+            iconAnchor: [symbol.getAnchor().x - (i % 4) * 22, symbol.getAnchor().y - Math.floor(i / 4) * 22]
+          });
+          L.marker(centre, { icon: icon, keyboard: true, title: c.nation + " " + c.capability + " × " + c.units })
+            .bindTooltip(c.nation + " · " + c.capability + " · " + c.units + " unit(s) · " + c.offers.join(", "))
+            .addTo(map);
+        });
+      });
+
+      var body = document.querySelector("#map-regions tbody");
+      data.regions.forEach(function (r) {
+        var row = document.createElement("tr");
+        var name = document.createElement("td");
+        name.appendChild(text(r.code));
+        var pct = document.createElement("td");
+        pct.className = "num";
+        pct.appendChild(text(r.coverage + "%"));
+        var who = document.createElement("td");
+        who.appendChild(text((byRegion[r.code] || []).map(function (c) {
+          return c.nation + " " + c.capability + " ×" + c.units;
+        }).join("; ")));
+        row.appendChild(name);
+        row.appendChild(pct);
+        row.appendChild(who);
+        body.appendChild(row);
+      });
+      var legend = document.getElementById("map-legend");
+      legend.appendChild(text(data.plan ? "Plan " + data.plan + ": green ≥ 95%, light green ≥ 75%, amber ≥ 50%, red below." : "No plan to show yet."));
+      element.setAttribute("data-ready", "true");
+    }).catch(function (error) {
+      var legend = document.getElementById("map-legend");
+      legend.appendChild(text("The map data could not be loaded: " + error.message));
+      element.setAttribute("data-ready", "error");
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
