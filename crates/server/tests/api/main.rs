@@ -5,3 +5,4 @@
 mod flows;
 mod helpers;
 mod matrix;
+mod ui;
