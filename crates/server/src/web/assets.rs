@@ -22,6 +22,7 @@ macro_rules! own {
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 const GEOJSON: &str = "application/geo+json";
 
 /// (path under `/assets/`, content type, bytes)
@@ -33,6 +34,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("app.js", JS, own!("web/src/app.js")),
     ("map.js", JS, own!("web/src/map.js")),
     ("style.css", CSS, own!("web/src/style.css")),
+    ("icon.svg", SVG, own!("web/src/icon.svg")),
     (
         "geo/europe.geojson",
         GEOJSON,
