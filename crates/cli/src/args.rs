@@ -235,10 +235,17 @@ pub struct PlanOptions {
     /// Ignore offers below this status (indicated < offered < confirmed < deployed).
     #[arg(long, value_name = "STATUS")]
     pub min_status: Option<String>,
+    /// Grow a requirement by extra units each week of its window, e.g. LAND-KYIV-1=2
+    /// (repeatable).
+    #[arg(long, value_name = "REQUIREMENT=UNITS")]
+    pub grow: Vec<String>,
 }
 
 impl PlanOptions {
     pub fn is_empty(&self) -> bool {
-        self.withdraw.is_none() && self.assume.is_empty() && self.min_status.is_none()
+        self.withdraw.is_none()
+            && self.assume.is_empty()
+            && self.min_status.is_none()
+            && self.grow.is_empty()
     }
 }

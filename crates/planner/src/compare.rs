@@ -10,7 +10,10 @@ use crate::plan::{Gap, Plan};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineDelta {
     pub line: String,
+    /// Unit-weeks the baseline's requirements ask of this line.
     pub required_unit_weeks: u64,
+    /// Unit-weeks the other plan's requirements ask (more when a requirement grew).
+    pub other_required_unit_weeks: u64,
     pub baseline_covered: u64,
     pub other_covered: u64,
 }
@@ -71,6 +74,7 @@ pub fn compare(baseline: &Plan, other: &Plan) -> Comparison {
             LineDelta {
                 line: l.line.clone(),
                 required_unit_weeks: l.required_unit_weeks,
+                other_required_unit_weeks: 0,
                 baseline_covered: l.covered_unit_weeks,
                 other_covered: 0,
             },
@@ -79,10 +83,12 @@ pub fn compare(baseline: &Plan, other: &Plan) -> Comparison {
     for l in &other.lines {
         let e = lines.entry(l.line.clone()).or_insert(LineDelta {
             line: l.line.clone(),
-            required_unit_weeks: l.required_unit_weeks,
+            required_unit_weeks: 0,
+            other_required_unit_weeks: 0,
             baseline_covered: 0,
             other_covered: 0,
         });
+        e.other_required_unit_weeks = l.required_unit_weeks;
         e.other_covered = l.covered_unit_weeks;
     }
     let new_gaps = gaps_outside(other, &gap_weeks(baseline));

@@ -81,7 +81,7 @@ impl Model {
                 priority: u64::from(r.priority),
                 from: r.from_week,
                 to: r.to_week.min(horizon - 1),
-                demand: (0..horizon).map(|w| r.demand(w)).collect(),
+                demand: (0..horizon).map(|w| opts.demand(r, w)).collect(),
                 max_nations: r.max_nations,
                 offers: Vec::new(),
             })

@@ -218,7 +218,7 @@ pub fn verify(scenario: &Scenario, plan: &Plan, options: &Options) -> Vec<Violat
     for r in scenario.requirements() {
         let c = cover.get(r.id.as_str());
         for w in 0..h {
-            let d = u64::from(r.demand(w));
+            let d = u64::from(options.demand(r, w));
             let got = c.map_or(0, |c| c[w as usize]);
             if got > d {
                 out.push(v(
@@ -232,7 +232,7 @@ pub fn verify(scenario: &Scenario, plan: &Plan, options: &Options) -> Vec<Violat
             }
         }
         for w in 0..h {
-            let d = u64::from(r.demand(w));
+            let d = u64::from(options.demand(r, w));
             let short = d.saturating_sub(c.map_or(0, |c| c[w as usize]));
             unmet_uw += short;
             unmet_w += short * u64::from(r.priority);

@@ -359,3 +359,57 @@ fn every_gap_reason_on_a_case_built_for_it() {
         ReasonCode::CompetingPriority
     );
 }
+
+#[test]
+fn a_grown_requirement_asks_more_and_plans_verify_against_the_larger_demand() {
+    let s = exercise();
+    let base = plan(&s, &Options::default(), 2_000);
+    let r = &s.requirements()[0];
+    let window = u64::from(r.to_week.min(s.weeks() - 1) - r.from_week + 1);
+    let mut grown = Options::default();
+    grown.grow.insert(r.id.clone(), 3);
+    grown.check(&s).unwrap();
+    assert_eq!(grown.demand(r, r.from_week), r.demand(r.from_week) + 3);
+    if r.from_week > 0 {
+        assert_eq!(
+            grown.demand(r, r.from_week - 1),
+            0,
+            "no growth outside the window"
+        );
+    }
+    let p = plan(&s, &grown, 2_000);
+    assert_valid(&s, &p, &grown);
+    let required = |p: &planner::Plan| {
+        p.lines
+            .iter()
+            .find(|l| l.line == r.line.to_string())
+            .unwrap()
+            .required_unit_weeks
+    };
+    assert_eq!(required(&p), required(&base) + 3 * window);
+    // More demand on the same offers: the grown plan cannot leave less unmet than the
+    // baseline's proven bound, and the baseline, judged against the larger demand, no longer
+    // adds up.
+    assert!(p.objective.unmet_weighted >= base.bound.unmet_weighted);
+    assert!(verify(&s, &base, &grown)
+        .iter()
+        .any(|v| v.code == "objective_mismatch"));
+    // Growth that names no requirement, or absurd growth, is refused before planning.
+    let mut unknown = Options::default();
+    unknown
+        .grow
+        .insert(domain::ids::RequirementId::parse("NO-SUCH-REQ").unwrap(), 1);
+    assert!(unknown.check(&s).unwrap_err().contains("NO-SUCH-REQ"));
+    let mut absurd = Options::default();
+    absurd
+        .grow
+        .insert(r.id.clone(), planner::options::MAX_GROWTH + 1);
+    assert!(absurd.check(&s).is_err());
+    assert_eq!(
+        Options::parse_growth("LAND-KYIV-1=+2").unwrap().1,
+        2,
+        "a leading + is accepted"
+    );
+    assert!(Options::parse_growth("LAND-KYIV-1=-2").is_err());
+    assert!(Options::parse_growth("LAND-KYIV-1").is_err());
+}

@@ -24,6 +24,10 @@ pub fn options(args: &PlanOptions) -> anyhow::Result<Options> {
         let (k, v) = Options::parse_assumption(kv).map_err(|e| anyhow!("--assume: {e}"))?;
         o.assume.insert(k, v);
     }
+    for kv in &args.grow {
+        let (k, v) = Options::parse_growth(kv).map_err(|e| anyhow!("--grow: {e}"))?;
+        o.grow.insert(k, v);
+    }
     if let Some(s) = &args.min_status {
         o.min_status = OfferStatus::parse(s).map_err(|e| anyhow!("--min-status: {e}"))?;
     }

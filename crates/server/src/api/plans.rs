@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use domain::ids::{Assumption, NationCode};
+use domain::ids::{Assumption, NationCode, RequirementId};
 use domain::offer::OfferStatus;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -71,6 +71,10 @@ pub struct PlanRequest {
     pub assume: BTreeMap<String, bool>,
     /// Offers below this status are ignored (default `indicated`).
     pub min_status: Option<String>,
+    /// Requirements grown: extra units each week of the requirement's window, e.g.
+    /// `{"LAND-KYIV-1": 2}`.
+    #[serde(default)]
+    pub grow: BTreeMap<String, u32>,
     /// Seconds to search (default 10).
     pub time_limit_seconds: Option<f64>,
     /// Random seed (default 1).
@@ -119,6 +123,15 @@ pub(crate) async fn launch(
         None => OfferStatus::Indicated,
         Some(s) => OfferStatus::parse(s).map_err(|e| invalid(format!("min_status: {e}")))?,
     };
+    let grow = body
+        .grow
+        .iter()
+        .map(|(k, v)| {
+            RequirementId::parse(k)
+                .map(|id| (id, *v))
+                .map_err(|e| invalid(format!("grow: {e}")))
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
     let seconds = body.time_limit_seconds.unwrap_or(10.0);
     let max = state.settings.max_plan_seconds;
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= max) {
@@ -130,6 +143,7 @@ pub(crate) async fn launch(
         withdraw,
         assume,
         min_status,
+        grow,
     };
     // The planner sees what the caller may see (everything, for coalition HQ).
     let scenario = state

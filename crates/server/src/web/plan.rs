@@ -317,10 +317,29 @@ fn request_from(form: RunForm) -> Result<PlanRequest, ApiError> {
             }
         }
     }
+    // One requirement may be grown from the form (the API takes any number).
+    let mut grow = BTreeMap::new();
+    let requirement = form.rest.get("grow_requirement").map(|s| s.trim());
+    let units = form.rest.get("grow_units").map(|s| s.trim());
+    if let Some(id) = requirement.filter(|s| !s.is_empty()) {
+        let units = match units {
+            None | Some("") => 0,
+            Some(u) => u.parse::<u32>().map_err(|_| {
+                ApiError::invalid(
+                    "invalid_plan_options",
+                    format!("\"{u}\" is not a whole number of extra units"),
+                )
+            })?,
+        };
+        if units > 0 {
+            grow.insert(id.to_owned(), units);
+        }
+    }
     Ok(PlanRequest {
         withdraw: form.withdraw,
         assume,
         min_status: form.min_status.filter(|s| !s.is_empty()),
+        grow,
         time_limit_seconds: seconds,
         seed: None,
     })
@@ -472,6 +491,10 @@ struct WhatIfPage {
     nations: Vec<(String, String, bool)>,
     assumptions: Vec<(String, bool, String)>,
     min_status: String,
+    /// (id, units required in its base weeks)
+    requirements: Vec<(String, u32)>,
+    grown: String,
+    grown_units: u32,
     baseline: Option<PlanView>,
     variant: Option<PlanView>,
     comparison: Option<Comparison>,
@@ -486,7 +509,8 @@ pub struct WhatIfQuery {
     plan: Option<String>,
 }
 
-/// What-if: the form (nations out, assumptions flipped, minimum status) and, once a variant
+/// What-if: the form (nations out, assumptions flipped, a requirement grown, minimum status)
+/// and, once a variant
 /// has run, its result beside the baseline.
 pub async fn what_if(
     State(state): State<AppState>,
@@ -543,8 +567,21 @@ pub async fn what_if(
             (a.to_string(), *default, chosen)
         })
         .collect();
+    let (grown, grown_units) = options
+        .grow
+        .iter()
+        .next()
+        .map_or((String::new(), 0), |(id, u)| (id.to_string(), *u));
+    let requirements = scenario
+        .requirements()
+        .iter()
+        .map(|r| (r.id.to_string(), r.units))
+        .collect();
     render(&WhatIfPage {
         chrome: Chrome::new(&caller, "What-if", "/what-if"),
+        requirements,
+        grown,
+        grown_units,
         nations,
         assumptions,
         min_status: options.min_status.as_str().to_owned(),
@@ -573,6 +610,9 @@ pub fn describe(o: &Options) -> String {
     }
     for (a, v) in &o.assume {
         parts.push(format!("{a} = {v}"));
+    }
+    for (r, units) in &o.grow {
+        parts.push(format!("{r} needs {units} more unit(s) a week"));
     }
     if o.min_status != domain::offer::OfferStatus::Indicated {
         parts.push(format!("offers from {}", o.min_status.as_str()));

@@ -550,6 +550,7 @@ async fn plans_run_as_jobs_and_hide_other_nations_restricted_offers() {
             json!({"time_limit_seconds": 0}),
             json!({"min_status": "maybe"}),
             json!({"assume": {"Bad Name": true}}),
+            json!({"grow": {"NO-SUCH-REQ": 2}}),
         ] {
             assert_error(
                 app.post("/plan-jobs", Some("planner"), &bad).await,

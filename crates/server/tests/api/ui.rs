@@ -480,3 +480,68 @@ async fn forms_need_their_csrf_token_validate_inline_and_escape_what_they_show()
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn what_if_grows_a_requirement_and_shows_the_larger_demand_beside_the_baseline() {
+    let backend = &backends()[0];
+    let app = spawn_app(backend).await;
+    make_plan(&app).await;
+    let planner = Browser::signed_in(&app, "planner").await;
+    let csrf = planner.csrf().await;
+    let (_, page, _) = planner.get("/what-if").await;
+    assert!(page.contains("id=\"grow_requirement\""));
+    let requirement = app
+        .store
+        .requirements(&Viewer::Everything, None)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string();
+    let mut rb = planner
+        .client
+        .post(format!("{}/what-if", planner.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("grow_requirement", requirement.as_str()),
+            ("grow_units", "4"),
+            ("seconds", "1"),
+        ]);
+    rb = rb.header("cookie", planner.cookie.clone().unwrap());
+    let r = rb.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let job_id: i64 = location
+        .trim_start_matches("/plan/jobs/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let job = wait_for_job(&app, job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let plan_id = job["plan_id"].as_i64().unwrap();
+    let (status, page, _) = planner.get(&format!("/what-if?plan={plan_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("{requirement} needs 4 more unit(s) a week")),
+        "{page}"
+    );
+    // The grown line's required unit-weeks are shown as baseline → variant.
+    assert!(page.contains(" → "), "{page}");
+    // The form remembers the growth it ran with.
+    assert!(page.contains(&format!("value=\"{requirement}\" selected")));
+    // A growth that is not a number is refused with the API's code.
+    let (status, body) = planner
+        .post(
+            "/what-if",
+            &[
+                ("_csrf", &csrf),
+                ("grow_requirement", &requirement),
+                ("grow_units", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("invalid_plan_options"), "{body}");
+    app.finish().await;
+}
