@@ -83,30 +83,54 @@
       regionLayer(regions);
       map.fitBounds(ukraine.getBounds().pad(0.15));
 
+      // One symbol per capability in each region: the units of every contributing nation
+      // added up, the nations named in its label and tooltip.
       var byRegion = {};
+      var grouped = {};
       data.contingents.forEach(function (c) {
         (byRegion[c.region] = byRegion[c.region] || []).push(c);
+        var key = c.region + "|" + c.capability;
+        var g = grouped[key];
+        if (!g) {
+          g = grouped[key] = { region: c.region, capability: c.capability, sidc: c.sidc, units: 0, parts: [] };
+        }
+        g.units += c.units;
+        g.parts.push(c);
       });
-      Object.keys(byRegion).forEach(function (code) {
+      var symbolsByRegion = {};
+      Object.keys(grouped).sort().forEach(function (key) {
+        var g = grouped[key];
+        (symbolsByRegion[g.region] = symbolsByRegion[g.region] || []).push(g);
+      });
+      Object.keys(symbolsByRegion).forEach(function (code) {
         var centre = centres[code];
         if (!centre) {
           return;
         }
-        byRegion[code].forEach(function (c, i) {
-          var symbol = new ms.Symbol(c.sidc || "10031000000000000000", {
-            size: 18,
-            quantity: String(c.units),
-            uniqueDesignation: c.nation
+        var groups = symbolsByRegion[code];
+        var perRow = Math.max(2, Math.ceil(Math.sqrt(groups.length)));
+        groups.forEach(function (g, i) {
+          var nations = g.parts.map(function (c) { return c.nation; });
+          var symbol = new ms.Symbol(g.sidc || "10031000000000000000", {
+            size: 16,
+            quantity: String(g.units),
+            uniqueDesignation: nations.length <= 2 ? nations.join(" ") : nations.length + " nations"
           });
           var size = symbol.getSize();
+          var anchor = symbol.getAnchor();
+          var column = i % perRow;
+          var row = Math.floor(i / perRow);
           var icon = L.divIcon({
             className: "unit-symbol",
             html: symbol.asSVG(),
             iconSize: [size.width, size.height],
-            iconAnchor: [symbol.getAnchor().x - (i % 4) * 22, symbol.getAnchor().y - Math.floor(i / 4) * 22]
+            iconAnchor: [anchor.x - (column - (perRow - 1) / 2) * 34, anchor.y - row * 30]
           });
-          L.marker(centre, { icon: icon, keyboard: true, title: c.nation + " " + c.capability + " × " + c.units })
-            .bindTooltip(c.nation + " · " + c.capability + " · " + c.units + " unit(s) · " + c.offers.join(", "))
+          var detail = g.parts.map(function (c) {
+            return c.nation + " ×" + c.units + " (" + c.offers.join(", ") + ")";
+          }).join("; ");
+          L.marker(centre, { icon: icon, keyboard: true, title: g.capability + " × " + g.units + " in " + code })
+            .bindTooltip(g.capability + " · " + g.units + " unit(s) in " + code + ": " + detail)
             .addTo(map);
         });
       });
