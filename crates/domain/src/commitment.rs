@@ -99,6 +99,18 @@ word_enum!(Instrument {
 });
 
 word_enum!(
+    /// How one ledger entry relates to another: an option on top of a firm tranche, one
+    /// tranche of a larger package, a follow-on to an earlier contract, a replacement.
+    LinkKind {
+        OptionOf = "option_of",
+        TrancheOf = "tranche_of",
+        FollowOnTo = "follow_on_to",
+        Replaces = "replaces",
+        Related = "related",
+    }
+);
+
+word_enum!(
     /// A nation's stance on a topic.
     Stance {
         Willing = "willing",
@@ -320,6 +332,90 @@ impl Item {
     }
 }
 
+/// One step of an entry's way from announcement to delivery, with its date and sources.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stage {
+    pub status: CommitmentStatus,
+    pub date: jiff::civil::Date,
+    /// The value at this step when it differs from the entry's (e.g. the signed contract).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceId>,
+}
+
+impl Stage {
+    fn from_json(v: &Value, path: &str, errs: &mut ParseErrors) -> Option<Self> {
+        let mut f = Fields::new(v, path, errs)?;
+        let status = f.req("status", errs, scalar(one_of(CommitmentStatus::ALL)));
+        let date_ = f.req("date", errs, scalar(date));
+        let amount = f.opt("amount", errs, Money::from_json);
+        let note = f.opt("note", errs, scalar(string));
+        let sources = f.list("sources", errs, scalar(SourceId::from_json));
+        f.finish(errs);
+        Some(Self {
+            status: status?,
+            date: date_?,
+            amount: amount.ok()?,
+            note: note.ok()?,
+            sources: sources?,
+        })
+    }
+}
+
+/// A link from one ledger entry to another.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub rel: LinkKind,
+    pub id: CommitmentId,
+}
+
+impl Link {
+    fn from_json(v: &Value, path: &str, errs: &mut ParseErrors) -> Option<Self> {
+        let mut f = Fields::new(v, path, errs)?;
+        let rel = f.req("rel", errs, scalar(one_of(LinkKind::ALL)));
+        let id = f.req("id", errs, scalar(CommitmentId::from_json));
+        f.finish(errs);
+        Some(Self { rel: rel?, id: id? })
+    }
+}
+
+/// IATI transaction type (code, name) a stage reports as, for aid and finance entries.
+/// Announcements are pledges (12), commitments and allocations or contracts are commitments (2),
+/// delivery is a disbursement (3) for money and an expenditure (4) for goods bought or given in
+/// kind; a guarantee is a credit guarantee (10) from the moment it is committed.
+pub fn iati_transaction_type(
+    status: CommitmentStatus,
+    instrument: Option<Instrument>,
+) -> Option<(u8, &'static str)> {
+    use CommitmentStatus as S;
+    match (status, instrument) {
+        (S::Announced, _) => Some((12, "Outgoing Pledge")),
+        (S::Committed | S::Allocated | S::Delivered, Some(Instrument::Guarantee)) => {
+            Some((10, "Credit Guarantee"))
+        }
+        (S::Committed | S::Allocated, _) => Some((2, "Outgoing Commitment")),
+        (S::Delivered, Some(Instrument::InKind | Instrument::PurchaseOnBehalf)) => {
+            Some((4, "Expenditure"))
+        }
+        (S::Delivered, _) => Some((3, "Disbursement")),
+        _ => None,
+    }
+}
+
+/// The Kiel Institute's Ukraine Support Tracker measure a stage counts under: "commitment"
+/// (announced or committed) or "allocation" (allocated, contracted or delivered).
+pub fn kiel_measure(status: CommitmentStatus) -> Option<&'static str> {
+    use CommitmentStatus as S;
+    match status {
+        S::Announced | S::Committed => Some("commitment"),
+        S::Allocated | S::Delivered => Some("allocation"),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Commitment {
     pub id: CommitmentId,
@@ -352,6 +448,15 @@ pub struct Commitment {
     pub summary: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceId>,
+    /// Its way from announcement to delivery; when empty, the entry has one stage: its status
+    /// on its date.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// Who buys or pays on the recipient's behalf (a nation or organisation code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intermediary: Option<String>,
     #[serde(skip_serializing_if = "Releasability::is_default")]
     pub releasability: Releasability,
 }
@@ -391,6 +496,9 @@ impl Commitment {
         let participants = f.list("participants", errs, scalar(participant));
         let summary = f.opt("summary", errs, scalar(string));
         let sources = f.list("sources", errs, scalar(SourceId::from_json));
+        let stages = f.list("stages", errs, Stage::from_json);
+        let links = f.list("links", errs, Link::from_json);
+        let intermediary = f.opt("intermediary", errs, scalar(participant));
         let releasability = f.opt("releasability", errs, scalar(one_of(Releasability::ALL)));
         f.finish(errs);
         if let (Some(k), Some(st)) = (kind, status) {
@@ -425,9 +533,24 @@ impl Commitment {
             participants: participants?,
             summary: summary.ok()?,
             sources: sources?,
+            stages: stages?,
+            links: links?,
+            intermediary: intermediary.ok()?,
             releasability: releasability.ok()?.unwrap_or_default(),
         };
         let mut ok = true;
+        if let Err((i, m)) = c.check_stages() {
+            let at = match i {
+                Some(i) => join(path, &format!("stages[{i}]")),
+                None => path.to_owned(),
+            };
+            errs.push(&at, m);
+            ok = false;
+        }
+        if c.links.iter().any(|l| l.id == c.id) {
+            errs.push(&join(path, "links"), "an entry cannot link to itself");
+            ok = false;
+        }
         if c.end_date.is_some_and(|e| e < c.date) {
             errs.push(&join(path, "end_date"), "is before date");
             ok = false;
@@ -437,6 +560,122 @@ impl Commitment {
             ok = false;
         }
         ok.then_some(c)
+    }
+}
+
+impl Commitment {
+    /// Its stages: the recorded ones, or the one implied by its status and date.
+    pub fn history(&self) -> Vec<Stage> {
+        if self.stages.is_empty() {
+            vec![Stage {
+                status: self.status,
+                date: self.date,
+                amount: None,
+                note: None,
+                sources: self.sources.clone(),
+            }]
+        } else {
+            self.stages.clone()
+        }
+    }
+
+    /// The stage in force on `day` (the last one dated on or before it), `None` before the
+    /// entry existed.
+    pub fn stage_as_of(&self, day: jiff::civil::Date) -> Option<Stage> {
+        self.history().into_iter().rev().find(|s| s.date <= day)
+    }
+
+    /// The value at a stage: the stage's own amount if it has one, else the entry's.
+    pub fn amount_at<'a>(&'a self, stage: &'a Stage) -> Option<&'a Money> {
+        stage.amount.as_ref().or(self.amount.as_ref())
+    }
+
+    /// Checks the stages: statuses of this kind in their order (only deliveries may repeat),
+    /// dates that do not go back, the first on the entry's date and the last its status.
+    /// The error names the stage at fault, if one is.
+    pub fn check_stages(&self) -> Result<(), (Option<usize>, String)> {
+        let Some(first) = self.stages.first() else {
+            return Ok(());
+        };
+        let order = self.kind.statuses();
+        let mut previous: Option<(usize, &Stage)> = None;
+        for (i, stage) in self.stages.iter().enumerate() {
+            let Some(rank) = order.iter().position(|s| *s == stage.status) else {
+                let allowed: Vec<_> = order.iter().map(|s| s.as_str()).collect();
+                return Err((
+                    Some(i),
+                    format!(
+                        "\"{}\" is not a status of a {}; expected one of {}",
+                        stage.status,
+                        self.kind,
+                        allowed.join(", ")
+                    ),
+                ));
+            };
+            if let Some((before, prev)) = previous {
+                let repeat_ok = rank == before && stage.status == CommitmentStatus::Delivered;
+                if rank < before || (rank == before && !repeat_ok) {
+                    return Err((
+                        Some(i),
+                        format!(
+                            "cannot go from {} to {}: stages follow {}",
+                            prev.status,
+                            stage.status,
+                            order
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" → ")
+                        ),
+                    ));
+                }
+                if stage.date < prev.date {
+                    return Err((
+                        Some(i),
+                        format!(
+                            "is dated {}, before the stage it follows ({})",
+                            stage.date, prev.date
+                        ),
+                    ));
+                }
+            }
+            previous = Some((rank, stage));
+        }
+        if first.date != self.date {
+            return Err((
+                None,
+                format!(
+                    "date ({}) must be the first stage's date ({})",
+                    self.date, first.date
+                ),
+            ));
+        }
+        if let Some(last) = self.stages.last() {
+            if last.status != self.status {
+                return Err((
+                    None,
+                    format!(
+                        "status ({}) must be the last stage's status ({})",
+                        self.status, last.status
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the next stage, after checking it follows the ones before; on error nothing
+    /// changes.
+    pub fn advance(&mut self, stage: Stage) -> Result<(), String> {
+        let mut next = self.clone();
+        if next.stages.is_empty() {
+            next.stages = next.history();
+        }
+        next.status = stage.status;
+        next.stages.push(stage);
+        next.check_stages().map_err(|(_, m)| m)?;
+        *self = next;
+        Ok(())
     }
 }
 
@@ -483,5 +722,178 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].starts_with("c.amount: a range needs"));
         assert!(got[1].starts_with("c.status: \"delivered\" is not a status of a meeting"));
+    }
+
+    fn staged(stages: serde_json::Value, status: &str, date: &str) -> serde_json::Value {
+        json!({"id": "EX-AID-1", "kind": "aid", "nation": "NLD", "title": "t", "status": status,
+            "date": date, "recipient": "UKR", "instrument": "in_kind",
+            "amount": {"value": "100", "currency": "EUR"}, "stages": stages})
+    }
+
+    fn parse(v: &serde_json::Value) -> Result<Commitment, Vec<String>> {
+        let mut errs = ParseErrors::default();
+        Commitment::from_json(v, "c", &mut errs)
+            .ok_or_else(|| errs.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn stages_run_from_announcement_to_delivery_and_round_trip() {
+        let v = staged(
+            json!([
+                {"status": "announced", "date": "2025-03-02", "sources": ["S1"]},
+                {"status": "committed", "date": "2025-04-01"},
+                {"status": "allocated", "date": "2025-05-01", "amount": {"value": "90", "currency": "EUR"}, "note": "contract signed"},
+                {"status": "delivered", "date": "2025-06-01"},
+                {"status": "delivered", "date": "2025-07-01", "note": "second shipment"}
+            ]),
+            "delivered",
+            "2025-03-02",
+        );
+        let c = parse(&v).unwrap();
+        assert_eq!(serde_json::to_value(&c).unwrap(), v);
+        let d = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        assert_eq!(c.stage_as_of(d("2025-03-01")), None, "not yet announced");
+        assert_eq!(
+            c.stage_as_of(d("2025-04-30")).unwrap().status,
+            CommitmentStatus::Committed
+        );
+        let allocated = c.stage_as_of(d("2025-05-15")).unwrap();
+        assert_eq!(c.amount_at(&allocated).unwrap().value.as_str(), "90");
+        let committed = c.stage_as_of(d("2025-04-15")).unwrap();
+        assert_eq!(c.amount_at(&committed).unwrap().value.as_str(), "100");
+    }
+
+    #[test]
+    fn stages_out_of_order_backwards_in_time_or_disagreeing_with_the_entry_are_refused() {
+        let cases = [
+            (
+                json!([{"status": "committed", "date": "2025-03-02"}, {"status": "announced", "date": "2025-03-03"}]),
+                "announced",
+                "2025-03-02",
+                "c.stages[1]: cannot go from committed to announced",
+            ),
+            (
+                json!([{"status": "announced", "date": "2025-03-02"}, {"status": "announced", "date": "2025-03-03"}]),
+                "announced",
+                "2025-03-02",
+                "c.stages[1]: cannot go from announced to announced",
+            ),
+            (
+                json!([{"status": "announced", "date": "2025-03-02"}, {"status": "committed", "date": "2025-03-01"}]),
+                "committed",
+                "2025-03-02",
+                "c.stages[1]: is dated 2025-03-01, before",
+            ),
+            (
+                json!([{"status": "announced", "date": "2025-03-02"}, {"status": "committed", "date": "2025-03-05"}]),
+                "announced",
+                "2025-03-02",
+                "c: status (announced) must be the last stage's status (committed)",
+            ),
+            (
+                json!([{"status": "announced", "date": "2025-03-04"}]),
+                "announced",
+                "2025-03-02",
+                "c: date (2025-03-02) must be the first stage's date (2025-03-04)",
+            ),
+            (
+                json!([{"status": "held", "date": "2025-03-02"}]),
+                "held",
+                "2025-03-02",
+                "\"held\" is not a status of a aid",
+            ),
+        ];
+        for (stages, status, date, want) in cases {
+            let errs = parse(&staged(stages.clone(), status, date)).unwrap_err();
+            assert!(
+                errs.iter().any(|e| e.contains(want)),
+                "{stages}: wanted {want:?}, got {errs:?}"
+            );
+        }
+        // Cancellation may end any stage.
+        parse(&staged(
+            json!([{"status": "announced", "date": "2025-03-02"}, {"status": "cancelled", "date": "2025-09-01"}]),
+            "cancelled",
+            "2025-03-02",
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn advancing_checks_the_next_stage_and_changes_nothing_on_error() {
+        let mut c = parse(
+            &json!({"id": "X", "kind": "finance", "nation": "GBR", "title": "t",
+            "status": "announced", "date": "2025-03-02"}),
+        )
+        .unwrap();
+        let d = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        let stage = |status, date: &str| Stage {
+            status,
+            date: d(date),
+            amount: None,
+            note: None,
+            sources: Vec::new(),
+        };
+        c.advance(stage(CommitmentStatus::Committed, "2025-04-01"))
+            .unwrap();
+        assert_eq!(c.status, CommitmentStatus::Committed);
+        assert_eq!(c.stages.len(), 2, "the implied first stage is kept");
+        let before = c.clone();
+        assert!(c
+            .advance(stage(CommitmentStatus::Announced, "2025-05-01"))
+            .unwrap_err()
+            .contains("cannot go from committed to announced"));
+        assert!(c
+            .advance(stage(CommitmentStatus::Delivered, "2025-03-15"))
+            .unwrap_err()
+            .contains("before the stage it follows"));
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn stages_map_to_iati_transaction_types_and_kiel_measures() {
+        use CommitmentStatus as S;
+        assert_eq!(iati_transaction_type(S::Announced, None).unwrap().0, 12);
+        assert_eq!(
+            iati_transaction_type(S::Allocated, Some(Instrument::Loan))
+                .unwrap()
+                .0,
+            2
+        );
+        assert_eq!(
+            iati_transaction_type(S::Delivered, Some(Instrument::Grant))
+                .unwrap()
+                .0,
+            3
+        );
+        assert_eq!(
+            iati_transaction_type(S::Delivered, Some(Instrument::InKind))
+                .unwrap()
+                .0,
+            4
+        );
+        assert_eq!(
+            iati_transaction_type(S::Committed, Some(Instrument::Guarantee))
+                .unwrap()
+                .0,
+            10
+        );
+        assert_eq!(iati_transaction_type(S::Cancelled, None), None);
+        assert_eq!(kiel_measure(S::Committed), Some("commitment"));
+        assert_eq!(kiel_measure(S::Delivered), Some("allocation"));
+        assert_eq!(kiel_measure(S::Cancelled), None);
+    }
+
+    #[test]
+    fn links_and_intermediaries() {
+        let v = json!({"id": "B", "kind": "finance", "nation": "DEU", "title": "option",
+            "status": "announced", "date": "2025-03-02", "intermediary": "NSPA",
+            "links": [{"rel": "option_of", "id": "A"}]});
+        let c = parse(&v).unwrap();
+        assert_eq!(c.links[0].rel, LinkKind::OptionOf);
+        assert_eq!(serde_json::to_value(&c).unwrap(), v);
+        let mut own = v.clone();
+        own["links"] = json!([{"rel": "related", "id": "B"}]);
+        assert!(parse(&own).unwrap_err()[0].contains("cannot link to itself"));
     }
 }

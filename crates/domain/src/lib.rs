@@ -6,6 +6,7 @@
 pub mod access;
 pub mod capability;
 pub mod commitment;
+pub mod fx;
 pub mod ids;
 pub mod nation;
 pub mod offer;

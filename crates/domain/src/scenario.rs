@@ -287,6 +287,19 @@ impl Scenario {
             for (j, s) in c.sources.iter().enumerate() {
                 source(s, format!("{p}.sources[{j}]"), errs);
             }
+            for (j, stage) in c.stages.iter().enumerate() {
+                for (k, s) in stage.sources.iter().enumerate() {
+                    source(s, format!("{p}.stages[{j}].sources[{k}]"), errs);
+                }
+            }
+            for (j, link) in c.links.iter().enumerate() {
+                if !self.commitments.iter().any(|o| o.id == link.id) {
+                    errs.push(
+                        &format!("{p}.links[{j}].id"),
+                        format!("unknown commitment \"{}\"", link.id),
+                    );
+                }
+            }
             for (j, who) in c.participants.iter().enumerate() {
                 if let Ok(code) = NationCode::parse(who) {
                     nation(&code, format!("{p}.participants[{j}]"), errs);
