@@ -135,7 +135,10 @@ impl RateTable {
                 reason: "the file is empty".into(),
             });
         };
-        let head: Vec<String> = cells(header).map(|c| c.to_ascii_lowercase()).collect();
+        let trailing = header.trim_end().ends_with(',');
+        let head: Vec<String> = cells(header, trailing)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         let mut table = RateTable::default();
         let bad = |line: usize, reason: String| FxError::Csv {
             line: line + 1,
@@ -143,7 +146,7 @@ impl RateTable {
         };
         if head == ["date", "currency", "rate"] {
             for (n, line) in lines {
-                let row: Vec<&str> = cells(line).collect();
+                let row: Vec<&str> = cells(line, trailing).collect();
                 let [date, currency, rate] = row.as_slice() else {
                     return Err(bad(n, format!("expected 3 cells, found {}", row.len())));
                 };
@@ -152,12 +155,12 @@ impl RateTable {
                 table.insert(currency, date, rate);
             }
         } else if head.first().map(String::as_str) == Some("date") && head.len() > 1 {
-            let currencies = cells(header)
+            let currencies = cells(header, trailing)
                 .skip(1)
                 .map(|c| Currency::parse(c).map_err(|e| bad(0, e)))
                 .collect::<Result<Vec<_>, _>>()?;
             for (n, line) in lines {
-                let row: Vec<&str> = cells(line).collect();
+                let row: Vec<&str> = cells(line, trailing).collect();
                 if row.len() != currencies.len() + 1 {
                     return Err(bad(
                         n,
@@ -198,11 +201,15 @@ impl RateTable {
     }
 }
 
-/// Cells of a simple CSV line (rates files have no quoted cells); a trailing empty cell, as the
-/// ECB writes, is dropped.
-fn cells(line: &str) -> impl Iterator<Item = &str> {
+/// Cells of a simple CSV line (rates files have no quoted cells). When the header ends with a
+/// comma, as the ECB's does, every line's last empty cell is dropped.
+fn cells(line: &str, ecb_trailing_comma: bool) -> impl Iterator<Item = &str> {
     let line = line.trim_end_matches(['\r', '\n']);
-    let line = line.strip_suffix(',').unwrap_or(line);
+    let line = if ecb_trailing_comma {
+        line.strip_suffix(',').unwrap_or(line)
+    } else {
+        line
+    };
     line.split(',').map(str::trim)
 }
 

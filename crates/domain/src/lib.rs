@@ -4,6 +4,7 @@
 //! parsing (see [`scenario::Scenario::parse`]) and are valid from then on.
 
 pub mod access;
+pub mod burden;
 pub mod capability;
 pub mod commitment;
 pub mod fx;
