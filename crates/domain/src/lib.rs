@@ -9,6 +9,7 @@ pub mod capability;
 pub mod commitment;
 pub mod fx;
 pub mod ids;
+pub mod kiel;
 pub mod nation;
 pub mod offer;
 pub mod read;
