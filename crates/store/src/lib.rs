@@ -11,8 +11,8 @@ mod users;
 use async_trait::async_trait;
 use domain::access::{Releasability, Role, Username};
 use domain::capability::Capability;
-use domain::commitment::{Commitment, CommitmentKind};
-use domain::ids::{CapabilityCode, Line, NationCode, OfferId};
+use domain::commitment::{Commitment, CommitmentKind, Stage};
+use domain::ids::{CapabilityCode, CommitmentId, Line, NationCode, OfferId};
 use domain::nation::Nation;
 use domain::offer::{Offer, OfferStatus, StatusChange};
 use domain::requirement::Requirement;
@@ -300,6 +300,30 @@ pub trait Store: Send + Sync {
         viewer: &Viewer,
         filter: &CommitmentFilter,
     ) -> Result<Vec<Commitment>>;
+    /// One commitment with its version; `NotFound` when the viewer may not see it.
+    async fn commitment(&self, viewer: &Viewer, id: &CommitmentId)
+        -> Result<Versioned<Commitment>>;
+    /// Adds new commitments and replaces existing ones (matched by id), each with its audit
+    /// row, all in one transaction; returns (added, replaced). Nations, recipients and sources
+    /// must exist.
+    async fn put_commitments(
+        &self,
+        commitments: &[Commitment],
+        actor: &Actor,
+    ) -> Result<(usize, usize)>;
+    /// Records a commitment's next stage, checked against the ones before; fails with
+    /// [`StoreError::VersionConflict`] if `expected_version` is given and stale.
+    async fn record_stage(
+        &self,
+        id: &CommitmentId,
+        stage: Stage,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Versioned<Commitment>>;
+    /// A reference table (exchange rates, country figures) as the CSV it was imported from.
+    async fn reference(&self, name: &str) -> Result<Option<String>>;
+    /// Replaces a reference table, with its audit row.
+    async fn put_reference(&self, name: &str, csv: &str, actor: &Actor) -> Result<()>;
     /// Keeps a plan, recorded at `at`; returns its id.
     async fn save_plan(&self, plan: &NewPlan, at: jiff::Timestamp, actor: &Actor) -> Result<i64>;
     /// Kept plans, newest first (none for a public viewer).

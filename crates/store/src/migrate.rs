@@ -28,6 +28,11 @@ const SQLITE: &[Migration] = &[
         name: "access_audit",
         sql: include_str!("../migrations/sqlite/0003_access_audit.sql"),
     },
+    Migration {
+        version: 4,
+        name: "aid_ledger",
+        sql: include_str!("../migrations/sqlite/0004_aid_ledger.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -45,6 +50,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "access_audit",
         sql: include_str!("../migrations/postgres/0003_access_audit.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "aid_ledger",
+        sql: include_str!("../migrations/postgres/0004_aid_ledger.sql"),
     },
 ];
 

@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use domain::capability::Capability;
-use domain::commitment::Commitment;
-use domain::ids::{Line, OfferId};
+use domain::commitment::{Commitment, Stage};
+use domain::ids::{CommitmentId, Line, OfferId};
 use domain::nation::Nation;
 use domain::offer::{Offer, StatusChange};
 use domain::requirement::Requirement;
@@ -28,6 +28,10 @@ use domain::access::{Releasability, Username};
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+}
+
+fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -183,6 +187,44 @@ async fn offer_row(conn: &mut sqlx::AnyConnection, id: &OfferId) -> Result<(Stri
             id: id.to_string(),
         })?;
     Ok((row.try_get("body")?, row.try_get("version")?))
+}
+
+async fn commitment_row(
+    conn: &mut sqlx::AnyConnection,
+    id: &CommitmentId,
+) -> Result<(Commitment, i64)> {
+    let row = sqlx::query("SELECT body, version FROM commitments WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            kind: "commitment",
+            id: id.to_string(),
+        })?;
+    let body: String = row.try_get("body")?;
+    Ok((
+        parse_body(&body, "commitment", Commitment::from_json)?,
+        row.try_get("version")?,
+    ))
+}
+
+/// Fails unless a commitment's nation, recipient and sources exist.
+async fn check_commitment_refs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    c: &Commitment,
+) -> Result<()> {
+    check_exists(tx, "nations", "code", c.nation.as_str(), "nation").await?;
+    if let Some(r) = &c.recipient {
+        check_exists(tx, "nations", "code", r.as_str(), "nation").await?;
+    }
+    check_sources(
+        tx,
+        c.sources
+            .iter()
+            .chain(c.stages.iter().flat_map(|s| s.sources.iter())),
+    )
+    .await?;
+    Ok(())
 }
 
 /// One offer's history in recorded order.
@@ -988,6 +1030,213 @@ impl Store for SqlStore {
             .iter()
             .map(|b| parse_body(b, "commitment", Commitment::from_json))
             .collect()
+    }
+
+    async fn commitment(
+        &self,
+        viewer: &Viewer,
+        id: &CommitmentId,
+    ) -> Result<Versioned<Commitment>> {
+        let mut tx = self.read_tx().await?;
+        let found = commitment_row(&mut tx, id).await;
+        tx.commit().await?;
+        let (c, version) = found?;
+        if !viewer.sees(c.releasability, Some(&c.nation)) {
+            return Err(StoreError::NotFound {
+                kind: "commitment",
+                id: id.to_string(),
+            });
+        }
+        Ok(Versioned { value: c, version })
+    }
+
+    async fn put_commitments(&self, cs: &[Commitment], actor: &Actor) -> Result<(usize, usize)> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let (mut added, mut replaced) = (0, 0);
+        for c in cs {
+            check_commitment_refs(&mut tx, c).await?;
+            let before = match commitment_row(&mut tx, &c.id).await {
+                Ok(found) => Some(found),
+                Err(StoreError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            match &before {
+                Some(_) => {
+                    sqlx::query(
+                        "UPDATE commitments SET kind = $1, nation = $2, status = $3, date = $4,
+                         releasability = $5, body = $6, version = version + 1 WHERE id = $7",
+                    )
+                    .bind(c.kind.as_str())
+                    .bind(c.nation.as_str())
+                    .bind(c.status.as_str())
+                    .bind(c.date.to_string())
+                    .bind(c.releasability.as_str())
+                    .bind(to_json(c)?)
+                    .bind(c.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    replaced += 1;
+                }
+                None => {
+                    let next: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(seq), -1) + 1 FROM commitments")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    sqlx::query(
+                        "INSERT INTO commitments (id, seq, kind, nation, status, date, releasability, body)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(c.id.as_str())
+                    .bind(next)
+                    .bind(c.kind.as_str())
+                    .bind(c.nation.as_str())
+                    .bind(c.status.as_str())
+                    .bind(c.date.to_string())
+                    .bind(c.releasability.as_str())
+                    .bind(to_json(c)?)
+                    .execute(&mut *tx)
+                    .await?;
+                    added += 1;
+                }
+            }
+            let old = before.as_ref().map(|(b, _)| b);
+            audit::record(
+                &mut tx,
+                actor,
+                Change {
+                    action: if old.is_some() {
+                        "commitment.replace"
+                    } else {
+                        "commitment.create"
+                    },
+                    entity_kind: "commitment",
+                    entity_id: c.id.as_str(),
+                    nation: Some(&c.nation),
+                    releasability: old
+                        .map_or(c.releasability, |b| b.releasability.max(c.releasability)),
+                    before: old
+                        .map(serde_json::to_value)
+                        .transpose()
+                        .map_err(json_error)?,
+                    after: Some(serde_json::to_value(c).map_err(json_error)?),
+                },
+            )
+            .await?;
+        }
+        // Links are checked once every entry is in, so a batch may link within itself.
+        for link in cs.iter().flat_map(|c| c.links.iter()) {
+            check_exists(&mut tx, "commitments", "id", link.id.as_str(), "commitment").await?;
+        }
+        tx.commit().await?;
+        Ok((added, replaced))
+    }
+
+    async fn record_stage(
+        &self,
+        id: &CommitmentId,
+        stage: Stage,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Versioned<Commitment>> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let (before, version) = commitment_row(&mut tx, id).await?;
+        if let Some(expected) = expected_version.filter(|e| *e != version) {
+            return Err(StoreError::VersionConflict {
+                kind: "commitment",
+                id: id.to_string(),
+                expected,
+                found: version,
+            });
+        }
+        check_sources(&mut tx, stage.sources.iter()).await?;
+        let mut after = before.clone();
+        after.advance(stage).map_err(StoreError::InvalidChange)?;
+        let updated = sqlx::query(
+            "UPDATE commitments SET status = $1, body = $2, version = version + 1
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(after.status.as_str())
+        .bind(to_json(&after)?)
+        .bind(id.as_str())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict {
+                kind: "commitment",
+                id: id.to_string(),
+                expected: version,
+                found: version + 1,
+            });
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "commitment.stage",
+                entity_kind: "commitment",
+                entity_id: id.as_str(),
+                nation: Some(&after.nation),
+                releasability: after.releasability,
+                before: Some(serde_json::to_value(&before).map_err(json_error)?),
+                after: Some(serde_json::to_value(&after).map_err(json_error)?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Versioned {
+            value: after,
+            version: version + 1,
+        })
+    }
+
+    async fn reference(&self, name: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT body FROM reference_data WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn put_reference(&self, name: &str, csv: &str, actor: &Actor) -> Result<()> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT body FROM reference_data WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let now = jiff::Timestamp::now().as_microsecond();
+        sqlx::query("DELETE FROM reference_data WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO reference_data (name, body, updated_at, updated_by) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(name)
+        .bind(csv)
+        .bind(now)
+        .bind(actor.name.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let size = |b: &str| serde_json::json!({"lines": b.lines().count(), "bytes": b.len()});
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "reference.replace",
+                entity_kind: "reference",
+                entity_id: name,
+                nation: None,
+                releasability: Releasability::Public,
+                before: before.as_deref().map(size),
+                after: Some(size(csv)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn save_plan(&self, p: &NewPlan, at: jiff::Timestamp, actor: &Actor) -> Result<i64> {

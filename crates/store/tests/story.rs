@@ -544,6 +544,143 @@ async fn story_on_sqlite() {
         store.export_scenario(ALL).await.unwrap().unwrap(),
         scenario()
     );
+    aid_ledger(&store).await;
+}
+
+/// The aid ledger: single entries with versions, stages recorded in order, batch upserts that
+/// are all or nothing, and reference tables.
+async fn aid_ledger(store: &SqlStore) {
+    use domain::commitment::{CommitmentStatus, Stage};
+    use domain::ids::{CommitmentId, SourceId};
+    let id = CommitmentId::parse("EX-AID-NLD-WINTER").unwrap();
+    let current = store.commitment(ALL, &id).await.unwrap();
+    assert_eq!(current.value.status, CommitmentStatus::Committed);
+    assert!(matches!(
+        store.commitment(&Viewer::Public, &id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let stage = |status, date: &str, source: &str| Stage {
+        status,
+        date: date.parse().unwrap(),
+        amount: None,
+        note: Some("storage story".into()),
+        sources: vec![SourceId::parse(source).unwrap()],
+    };
+    let v = current.version;
+    let next = store
+        .record_stage(
+            &id,
+            stage(CommitmentStatus::Allocated, "2025-11-01", "EX-FSC-2"),
+            Some(v),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (next.version, next.value.status),
+        (v + 1, CommitmentStatus::Allocated)
+    );
+    assert_eq!(
+        next.value.stages.len(),
+        2,
+        "the implied first stage is kept"
+    );
+    // A stale version, a step back, an unknown source: refused, nothing changes.
+    assert!(matches!(
+        store
+            .record_stage(
+                &id,
+                stage(CommitmentStatus::Delivered, "2025-12-01", "EX-FSC-2"),
+                Some(v),
+                &actor()
+            )
+            .await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    for bad in [
+        stage(CommitmentStatus::Announced, "2025-12-01", "EX-FSC-2"),
+        stage(CommitmentStatus::Delivered, "2025-12-01", "NO-SUCH-SOURCE"),
+    ] {
+        assert!(matches!(
+            store.record_stage(&id, bad, None, &actor()).await,
+            Err(StoreError::InvalidChange(_))
+        ));
+    }
+    assert_eq!(store.commitment(ALL, &id).await.unwrap(), next);
+    let log = store
+        .audit_log(
+            ALL,
+            &AuditFilter {
+                entity_id: Some(id.to_string()),
+                action: Some("commitment.stage".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+
+    // A batch: one new entry linking to a replaced one; a bad batch writes nothing.
+    let mut replaced = next.value.clone();
+    replaced.title = "Winter kit, revised".into();
+    let mut added = replaced.clone();
+    added.id = CommitmentId::parse("EX-AID-NLD-SPRING").unwrap();
+    added.links = vec![domain::commitment::Link {
+        rel: domain::commitment::LinkKind::FollowOnTo,
+        id: id.clone(),
+    }];
+    assert_eq!(
+        store
+            .put_commitments(&[added.clone(), replaced.clone()], &actor())
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    let all = store
+        .commitments(ALL, &CommitmentFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.last().unwrap().id, added.id, "new entries come last");
+    assert_eq!(
+        store.commitment(ALL, &id).await.unwrap().value.title,
+        "Winter kit, revised"
+    );
+    let mut dangling = added.clone();
+    dangling.id = CommitmentId::parse("EX-AID-NLD-AUTUMN").unwrap();
+    dangling.links[0].id = CommitmentId::parse("EX-NOTHING").unwrap();
+    let mut renamed = replaced.clone();
+    renamed.title = "must not be written".into();
+    assert!(store
+        .put_commitments(&[renamed, dangling], &actor())
+        .await
+        .is_err());
+    assert_eq!(
+        store.commitment(ALL, &id).await.unwrap().value.title,
+        "Winter kit, revised"
+    );
+    assert!(store
+        .commitment(ALL, &CommitmentId::parse("EX-AID-NLD-AUTUMN").unwrap())
+        .await
+        .is_err());
+
+    // Reference tables.
+    assert_eq!(store.reference("fx_rates").await.unwrap(), None);
+    store
+        .put_reference("fx_rates", "date,currency,rate\n", &actor())
+        .await
+        .unwrap();
+    store
+        .put_reference(
+            "fx_rates",
+            "date,currency,rate\n2025-03-03,GBP,0.8253\n",
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.reference("fx_rates").await.unwrap().as_deref(),
+        Some("date,currency,rate\n2025-03-03,GBP,0.8253\n")
+    );
 }
 
 #[tokio::test]
@@ -586,6 +723,7 @@ async fn story_on_postgres() {
     assert_eq!(store.backend(), Backend::Postgres);
     story(&store).await;
     access_and_audit(&store).await;
+    aid_ledger(&store).await;
     store.close().await;
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
