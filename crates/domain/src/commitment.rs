@@ -251,7 +251,7 @@ fn check_range<T: PartialOrd>(
 }
 
 impl Money {
-    fn from_json(v: &Value, path: &str, errs: &mut ParseErrors) -> Option<Self> {
+    pub fn from_json(v: &Value, path: &str, errs: &mut ParseErrors) -> Option<Self> {
         let mut f = Fields::new(v, path, errs)?;
         let value = f.req("value", errs, scalar(Decimal::from_json));
         let currency = f.req("currency", errs, scalar(Currency::from_json));

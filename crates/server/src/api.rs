@@ -1,6 +1,7 @@
 //! Handlers, grouped by resource. Each one: extract → authorise → parse → one store call (one
 //! transaction) → respond.
 
+pub mod aid;
 pub mod audit;
 pub mod ledger;
 pub mod meta;

@@ -2,6 +2,7 @@
 //! and planner jobs. A library: [`build`] binds the listener (port 0 allowed) and returns an
 //! [`Application`] that serves until a shutdown signal.
 
+pub mod aid;
 mod api;
 pub mod auth;
 mod caller;

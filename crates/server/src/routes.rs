@@ -54,6 +54,16 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/sources", Access::Anyone),
     r("GET", "/requirements", Access::SignedIn),
     r("GET", "/commitments", Access::Anyone),
+    r("GET", "/commitments/export", Access::Anyone),
+    r("POST", "/commitments/import", Access::Hq),
+    r("GET", "/commitments/{id}", Access::Anyone),
+    r("POST", "/commitments/{id}/stages", Access::OfferManager),
+    r("GET", "/open-data/commitments", Access::Anyone),
+    r("GET", "/fx-rates", Access::Anyone),
+    r("POST", "/fx-rates", Access::Hq),
+    r("GET", "/countries", Access::Anyone),
+    r("PUT", "/countries", Access::Hq),
+    r("GET", "/burden-sharing", Access::SignedIn),
     r("GET", "/offers", Access::Anyone),
     r("POST", "/offers", Access::OfferManager),
     r("GET", "/offers/{id}", Access::Anyone),
@@ -122,6 +132,14 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(api::ledger::sources))
         .routes(routes!(api::ledger::requirements))
         .routes(routes!(api::ledger::commitments))
+        .routes(routes!(api::aid::export_commitments))
+        .routes(routes!(api::aid::import_commitments))
+        .routes(routes!(api::aid::commitment))
+        .routes(routes!(api::aid::record_stage))
+        .routes(routes!(api::aid::open_data))
+        .routes(routes!(api::aid::rates, api::aid::import_rates))
+        .routes(routes!(api::aid::countries, api::aid::import_countries))
+        .routes(routes!(api::aid::burden_sharing))
         .routes(routes!(api::offers::list, api::offers::create))
         .routes(routes!(api::offers::get, api::offers::update))
         .routes(routes!(api::offers::change_status))

@@ -426,7 +426,8 @@ pub(crate) async fn insert_plan(
     Ok(id)
 }
 
-/// Drops references to sources the viewer may not see from exported offers and commitments.
+/// Drops references to records the viewer may not see (sources, linked entries), so a
+/// restricted view is still a valid scenario.
 fn drop_hidden_sources(doc: &mut Map<String, Value>, visible: &std::collections::HashSet<String>) {
     let keep = |v: &Value| v.as_str().is_some_and(|s| visible.contains(s));
     for list in ["offers", "commitments"] {
@@ -445,6 +446,38 @@ fn drop_hidden_sources(doc: &mut Map<String, Value>, visible: &std::collections:
                     if change.get("source").is_some_and(|s| !keep(s)) {
                         change.remove("source");
                     }
+                }
+            }
+            if let Some(Value::Array(stages)) = item.get_mut("stages") {
+                for stage in stages.iter_mut().filter_map(Value::as_object_mut) {
+                    if let Some(Value::Array(srcs)) = stage.get_mut("sources") {
+                        srcs.retain(keep);
+                        if srcs.is_empty() {
+                            stage.remove("sources");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A visible entry may link to one the viewer may not see: the link goes with it.
+    let entries: std::collections::HashSet<String> = match doc.get("commitments") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect(),
+        _ => Default::default(),
+    };
+    if let Some(Value::Array(items)) = doc.get_mut("commitments") {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::Array(links)) = item.get_mut("links") {
+                links.retain(|l| {
+                    l.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| entries.contains(id))
+                });
+                if links.is_empty() {
+                    item.remove("links");
                 }
             }
         }

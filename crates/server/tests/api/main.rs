@@ -2,6 +2,7 @@
 //! `COALITION_TEST_PG` is set) PostgreSQL.
 #![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
 
+mod aid;
 mod flows;
 mod helpers;
 mod matrix;

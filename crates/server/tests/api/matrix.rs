@@ -169,6 +169,41 @@ async fn examples(
         | ("GET", "/plan-jobs" | "/audit" | "/audit/verify" | "/users" | "/tokens")
         | ("DELETE", "/session") => vec![plain(path)],
         ("GET", "/nations/{code}") => vec![plain("/nations/GBR")],
+        ("GET", "/commitments/export" | "/open-data/commitments" | "/fx-rates" | "/countries")
+        | ("GET", "/burden-sharing") => vec![plain(path)],
+        ("GET", "/commitments/{id}") => vec![plain("/commitments/PUB-2025-03-02-GBR-EXPORT-FINANCE")],
+        ("POST", "/commitments/{id}/stages") => {
+            // One entry per nation, so officers are allowed for their own and refused for others.
+            let mut out = Vec::new();
+            for (id, nation) in [("EX-FIN-GBR-MATRIX", "GBR"), ("EX-FIN-FRA-MATRIX", "FRA")] {
+                let entry = json!({"id": format!("{id}-{n}"), "kind": "finance", "nation": nation,
+                    "title": "access matrix", "status": "announced", "date": "2025-03-02",
+                    "releasability": "public"});
+                let mut errs = domain::read::ParseErrors::default();
+                let c = domain::commitment::Commitment::from_json(&entry, "c", &mut errs).unwrap();
+                app.store.put_commitments(&[c], &Actor::new("matrix")).await.unwrap();
+                out.push(Example {
+                    body: Some(json!({"status": "committed", "date": "2025-04-01", "source": "EX-FSC-2"})),
+                    nation: Some(nation.to_owned()),
+                    ..plain(&format!("/commitments/{id}-{n}/stages"))
+                });
+            }
+            out
+        }
+        ("POST", "/commitments/import") => vec![Example {
+            body: Some(json!({"commitments": [{"id": format!("EX-AID-MATRIX-{n}"), "kind": "aid",
+                "nation": "NLD", "title": "access matrix", "status": "announced", "date": "2025-03-02",
+                "amount": {"value": "10", "currency": "EUR"}}]})),
+            ..plain(path)
+        }],
+        ("POST", "/fx-rates") => vec![Example {
+            body: Some(json!({"csv": "date,currency,rate\n2025-03-03,GBP,0.8253\n"})),
+            ..plain(path)
+        }],
+        ("PUT", "/countries") => vec![Example {
+            body: Some(json!({"csv": server::aid::COUNTRIES})),
+            ..plain(path)
+        }],
         ("POST", "/session") => vec![Example {
             body: Some(json!({"username": "observer", "password": PASSWORD})),
             ..plain(path)
