@@ -174,7 +174,10 @@ async function planner(browser) {
     ["/map", "map"],
     ["/timeline", "timeline"],
     ["/audit", "audit"],
-    ["/report", "report"]
+    ["/report", "report"],
+    ["/burden", "burden"],
+    ["/commitments/PUB-2025-03-02-GBR-EXPORT-FINANCE", "commitment"],
+    ["/open-data", "open-data"]
   ]) {
     await visit(page, route, name, 1280);
   }
@@ -199,7 +202,8 @@ async function planner(browser) {
     ["/offers", "offers"],
     ["/what-if", "what-if"],
     ["/map", "map"],
-    ["/report", "report"]
+    ["/report", "report"],
+    ["/burden", "burden"]
   ]) {
     await visit(phone, route, name, 390);
   }
@@ -219,7 +223,8 @@ async function officer(browser, planPath) {
     ["/map", "officer-map"],
     [planPath, "officer-plan"],
     ["/report", "officer-report"],
-    ["/timeline", "officer-timeline"]
+    ["/timeline", "officer-timeline"],
+    ["/burden", "officer-burden"]
   ]) {
     await visit(page, route, name, 1280);
     if (route === "/map") {

@@ -2,6 +2,7 @@
 //! page reads through the store with the caller's releasability, exactly as the API does;
 //! forms carry the session's CSRF token in a hidden `_csrf` field.
 
+mod aid;
 pub mod assets;
 pub mod charts;
 mod dashboard;
@@ -42,6 +43,9 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET", "/what-if", "coalition HQ"),
     ("GET", "/map", "anyone"),
     ("GET", "/timeline", "anyone"),
+    ("GET", "/commitments/{id}", "anyone"),
+    ("GET", "/burden", "signed in"),
+    ("GET", "/open-data", "anyone"),
     ("GET", "/audit", "audit readers"),
     ("GET", "/report", "signed in"),
 ];
@@ -65,6 +69,10 @@ pub fn router() -> Router<AppState> {
         .route("/map", get(map::page))
         .route("/map/data.json", get(map::data))
         .route("/timeline", get(records::timeline))
+        .route("/commitments/{id}", get(aid::show))
+        .route("/commitments/{id}/stages", post(aid::record_stage))
+        .route("/burden", get(aid::burden))
+        .route("/open-data", get(aid::open_data))
         .route("/audit", get(records::audit))
         .route("/report", get(report::page))
         .route("/assets/{*path}", get(assets::serve))
@@ -133,6 +141,9 @@ impl Chrome {
         }
         items.push(("/map", "Map"));
         items.push(("/timeline", "Timeline"));
+        if self.signed_in() {
+            items.push(("/burden", "Burden"));
+        }
         if self.may_read_audit() {
             items.push(("/audit", "Audit"));
         }

@@ -84,6 +84,8 @@ struct NationPage {
     offers: Vec<Offer>,
     statements: Vec<Commitment>,
     others: Vec<Commitment>,
+    /// This nation's burden-sharing row today, for signed-in viewers; or why there is none.
+    burden: Option<Result<domain::burden::NationShare, String>>,
 }
 
 pub async fn nation(
@@ -119,7 +121,24 @@ pub async fn nation(
     let (statements, others) = commitments
         .into_iter()
         .partition(|c| c.kind.as_str() == "statement" || c.kind.as_str() == "meeting");
+    let burden = if caller.signed_in().is_ok() {
+        let today = jiff::Zoned::now().date();
+        Some(
+            match crate::aid::burden_report(state.store.as_ref(), &viewer, today).await {
+                Ok(r) => r
+                    .burden
+                    .nations
+                    .into_iter()
+                    .find(|n| n.nation == nation.code)
+                    .ok_or_else(|| "no offers or aid recorded".to_owned()),
+                Err(e) => Err(e.to_string()),
+            },
+        )
+    } else {
+        None
+    };
     render(&NationPage {
+        burden,
         chrome: Chrome::new(
             &caller,
             format!("{} ({})", nation.name, nation.code),

@@ -72,21 +72,25 @@ pub async fn timeline(
         .store
         .commitments(&viewer, &store::CommitmentFilter::default())
         .await?;
+    // One event per stage of each entry (an entry without stages has one: its status on its
+    // date, on its sources).
     for c in &commitments {
-        if in_range(c.date) {
-            events.push(Event {
-                date: c.date.to_string(),
-                kind: c.kind.as_str().to_owned(),
-                title: c.title.clone(),
-                who: c.nation.to_string(),
-                sources: c
-                    .sources
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                link: format!("/nations/{}", c.nation),
-            });
+        for stage in c.history() {
+            if in_range(stage.date) {
+                events.push(Event {
+                    date: stage.date.to_string(),
+                    kind: format!("{} {}", c.kind.as_str(), stage.status.as_str()),
+                    title: c.title.clone(),
+                    who: c.nation.to_string(),
+                    sources: stage
+                        .sources
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    link: format!("/commitments/{}", c.id),
+                });
+            }
         }
     }
     let offers = state

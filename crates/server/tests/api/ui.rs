@@ -180,6 +180,8 @@ async fn every_page_answers_each_role_as_the_page_table_says() {
                     "{id}",
                     if path.starts_with("/plans") {
                         ""
+                    } else if path.starts_with("/commitments") {
+                        "PUB-2025-03-02-GBR-EXPORT-FINANCE"
                     } else {
                         "GBR-04"
                     },
@@ -249,6 +251,8 @@ async fn a_nation_officer_never_sees_another_nations_restricted_offer_on_any_pag
             "/timeline".to_owned(),
             "/audit".to_owned(),
             "/report".to_owned(),
+            "/burden".to_owned(),
+            "/open-data".to_owned(),
         ];
         let gbr = Browser::signed_in(&app, "gbr.officer").await;
         let planner = Browser::signed_in(&app, "planner").await;
@@ -543,5 +547,118 @@ async fn what_if_grows_a_requirement_and_shows_the_larger_demand_beside_the_base
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("invalid_plan_options"), "{body}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_public_record_shows_the_seed_events_with_their_sources_and_stages_are_recorded_by_form(
+) {
+    let backend = &backends()[0];
+    let app = spawn_app(backend).await;
+    // Signed out: every public ledger entry is on the timeline, on its date, with its sources.
+    let public = Browser::new(&app);
+    let (status, page, _) = public.get("/timeline").await;
+    assert_eq!(status, StatusCode::OK);
+    let entries = app
+        .store
+        .commitments(&Viewer::Public, &store::CommitmentFilter::default())
+        .await
+        .unwrap();
+    assert!(entries.len() >= 10, "the exercise's public record");
+    for c in &entries {
+        let line = page
+            .lines()
+            .find(|l| l.contains(&format!("href=\"/commitments/{}\"", c.id)))
+            .unwrap_or_else(|| panic!("{} is not on the timeline", c.id));
+        assert!(line.contains(&format!("datetime=\"{}\"", c.date)), "{line}");
+        for s in &c.sources {
+            assert!(
+                line.contains(s.as_str()),
+                "{} without its source {s}: {line}",
+                c.id
+            );
+        }
+    }
+    assert!(
+        !page.contains("EX-AID-NLD-WINTER"),
+        "coalition entries stay hidden"
+    );
+    // As of 2 March 2025 the London meeting is known, the 15 March one is not yet.
+    let (_, early, _) = public.get("/timeline?as_of=2025-03-02").await;
+    assert!(early.contains("/commitments/PUB-2025-03-02-LONDON-MEETING"));
+    assert!(!early.contains("/commitments/PUB-2025-03-15-VIRTUAL-MEETING"));
+    // The UK deal's page, signed out: up to £1.6bn, in EUR with the rate used, with its source.
+    let (status, deal, _) = public
+        .get("/commitments/PUB-2025-03-02-GBR-EXPORT-FINANCE")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(deal.contains("up to 1600000000 GBP"), "{deal}");
+    assert!(deal.contains("(ECB, 2025-02-28)") && deal.contains("WIRE-2025-03-02"));
+    assert!(!deal.contains("id=\"stage-form\""));
+    let (_, open, _) = public.get("/open-data").await;
+    assert!(open.contains("PUB-2025-03-02-GBR-EXPORT-FINANCE") && !open.contains("EX-AID"));
+
+    // HQ records the next stage of an entry through its form; without a source it is refused.
+    let planner = Browser::signed_in(&app, "planner").await;
+    let csrf = planner.csrf().await;
+    let (_, page, _) = planner.get("/commitments/EX-FIN-CAN-DEMINING").await;
+    assert!(page.contains("id=\"stage-form\""));
+    let marker = "name=\"version\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let version: String = page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (status, body) = planner
+        .post(
+            "/commitments/EX-FIN-CAN-DEMINING/stages",
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("status", "delivered"),
+                ("date", "2025-12-01"),
+                ("source", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"stage-error\"") && body.contains("needs its source"));
+    let (status, _) = planner
+        .post(
+            "/commitments/EX-FIN-CAN-DEMINING/stages",
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("status", "delivered"),
+                ("date", "2025-12-01"),
+                ("source", "EX-FSC-2"),
+                ("note", "handed over"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = planner.get("/commitments/EX-FIN-CAN-DEMINING").await;
+    assert!(page.contains("id=\"entry-status\">delivered<"), "{page}");
+    assert!(page.contains("handed over"));
+    // A GBR officer may not record Canada's stages.
+    let gbr = Browser::signed_in(&app, "gbr.officer").await;
+    let token = gbr.csrf().await;
+    let (status, _) = gbr
+        .post(
+            "/commitments/EX-FIN-CAN-DEMINING/stages",
+            &[
+                ("_csrf", &token),
+                ("status", "cancelled"),
+                ("date", "2026-01-01"),
+                ("source", "EX-FSC-2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The burden page lists the contributors with Europe and the others.
+    let (status, burden, _) = planner.get("/burden?as_of=2025-12-31").await;
+    assert_eq!(status, StatusCode::OK, "{burden}");
+    assert!(burden.contains("id=\"burden-table\"") && burden.contains("href=\"/nations/GBR\""));
+    assert!(burden.contains("id=\"europe-eur\"") && burden.contains("(ECB, "));
     app.finish().await;
 }
