@@ -68,6 +68,10 @@ pub enum Command {
     /// Force offers in the ledger.
     #[command(subcommand)]
     Offer(OfferCommand),
+    /// Aid and finance: entries and their stages, CSV in the Kiel tracker's layout, exchange
+    /// rates, country figures, burden sharing.
+    #[command(subcommand)]
+    Aid(AidCommand),
     /// Plan force sourcing and rotation (see `coalition plan --help`).
     Plan(PlanArgs),
     /// Re-plan with each nation withdrawn in turn and each assumption flipped; rank the losses.
@@ -91,6 +95,47 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AidCommand {
+    /// Write the aid and finance entries as CSV in the Kiel tracker's layout (or JSON).
+    Export {
+        /// kiel (CSV, one row per stage) or json.
+        #[arg(long, default_value = "kiel")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Add or replace entries (matched by id) from CSV in that layout, or a JSON list; all or
+    /// nothing.
+    Import { file: PathBuf },
+    /// One entry with each stage in EUR and the rate used.
+    Show { id: String },
+    /// Record an entry's next stage, with its date and source.
+    Stage {
+        id: String,
+        /// announced, committed, allocated, delivered or cancelled (for aid and finance).
+        status: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Id of the source that reports it.
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Add exchange rates from CSV (the ECB's layout, or date,currency,rate).
+    Rates { file: PathBuf },
+    /// Replace the country figures with a CSV in data/countries.csv's layout.
+    Countries { file: PathBuf },
+    /// Burden sharing as of a date (today when omitted).
+    Burden {
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One function per command; each returns the exit code.
 
+mod aid;
 mod offer;
 mod plan;
 mod scenario;
@@ -73,6 +74,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             plan::generate(&size, seed, output.as_deref(), out)
         }
         Command::Offer(cmd) => offer::run(&open(&args.database, out).await?, cmd, out).await,
+        Command::Aid(cmd) => aid::run(&open(&args.database, out).await?, cmd, out).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open(&args.database, out).await?;
             let applied = store.migrate().await?;

@@ -462,3 +462,80 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
 }
+
+#[test]
+fn aid_ledger_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(coalition(d, &["-q", "import", EXERCISE]).status.success());
+    // Export, import back unchanged, export again: the same bytes.
+    assert!(coalition(d, &["aid", "export", "-o", "a.csv"])
+        .status
+        .success());
+    let first = std::fs::read_to_string(d.join("a.csv")).unwrap();
+    assert!(first.starts_with("donor,aid_type,measure,date,value,currency,item,"));
+    let out = coalition(d, &["aid", "import", "a.csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0 entries added, 3 replaced"));
+    let again = coalition(d, &["aid", "export"]);
+    assert_eq!(text(&again.stdout), first);
+    // The UK deal in EUR, with the rate used.
+    let out = coalition(
+        d,
+        &["--json", "aid", "show", "PUB-2025-03-02-GBR-EXPORT-FINANCE"],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["stages"][0]["rate"]["currency"], "GBP");
+    // A stage out of order is one readable line and exit 1; in order it is recorded.
+    let out = coalition(
+        d,
+        &[
+            "aid",
+            "stage",
+            "EX-FIN-CAN-DEMINING",
+            "announced",
+            "--date",
+            "2026-01-01",
+            "--source",
+            "EX-FSC-2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot go from allocated to announced"),
+        "{err}"
+    );
+    let out = coalition(
+        d,
+        &[
+            "aid",
+            "stage",
+            "EX-FIN-CAN-DEMINING",
+            "delivered",
+            "--date",
+            "2026-01-01",
+            "--source",
+            "EX-FSC-2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Rates: a bad file is refused whole; a good one adds its rates.
+    std::fs::write(d.join("bad.csv"), "when,what\n").unwrap();
+    let out = coalition(d, &["aid", "rates", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("line 1: expected the ECB layout"));
+    std::fs::write(d.join("uah.csv"), "date,currency,rate\n2025-06-02,UAH,45\n").unwrap();
+    assert!(coalition(d, &["aid", "rates", "uah.csv"]).status.success());
+    // Burden sharing in JSON for scripts.
+    let out = coalition(d, &["--json", "aid", "burden", "--as-of", "2025-12-31"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let b: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(b["nations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["nation"] == "GBR"));
+    assert_eq!(b["plan"], serde_json::Value::Null, "no plan kept yet");
+}

@@ -360,8 +360,17 @@ pub fn compute(
             pct(r.personnel_weeks_planned as f64, total_planned as f64).unwrap_or(0.0);
         r.money_share_pct = pct(r.money.pledged_eur(), total_money).unwrap_or(0.0);
         let fair = |share: f64| r.gdp_share_pct.filter(|g| *g > 0.0).map(|g| share / g);
-        r.forces_fair_ratio = fair(r.forces_share_pct);
-        r.money_fair_ratio = fair(r.money_share_pct);
+        // With nothing planned (or pledged) at all there is no share to compare.
+        r.forces_fair_ratio = if total_planned > 0 {
+            fair(r.forces_share_pct)
+        } else {
+            None
+        };
+        r.money_fair_ratio = if total_money > 0.0 {
+            fair(r.money_share_pct)
+        } else {
+            None
+        };
         let t = if r.europe { &mut europe } else { &mut others };
         t.nations += 1;
         t.personnel_weeks_planned += r.personnel_weeks_planned;

@@ -211,3 +211,13 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+/// A stage from its parts, checked as the API checks it (for the command line).
+pub fn api_stage(
+    status: &str,
+    date: &str,
+    source: &str,
+    note: Option<String>,
+) -> Result<domain::commitment::Stage, impl std::error::Error + Send + Sync + 'static> {
+    api::aid::stage_from(status, date, source, note, None)
+}
