@@ -564,6 +564,11 @@ impl Commitment {
 }
 
 impl Commitment {
+    /// Is this an aid or finance entry (the ones with stages to delivery and money)?
+    pub fn is_aid_or_finance(&self) -> bool {
+        matches!(self.kind, CommitmentKind::Aid | CommitmentKind::Finance)
+    }
+
     /// Its stages: the recorded ones, or the one implied by its status and date.
     pub fn history(&self) -> Vec<Stage> {
         if self.stages.is_empty() {

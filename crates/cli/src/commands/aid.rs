@@ -20,13 +20,7 @@ fn read(file: &Path) -> anyhow::Result<String> {
 fn money(store_entries: Vec<Commitment>) -> Vec<Commitment> {
     store_entries
         .into_iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                domain::commitment::CommitmentKind::Aid
-                    | domain::commitment::CommitmentKind::Finance
-            )
-        })
+        .filter(Commitment::is_aid_or_finance)
         .collect()
 }
 

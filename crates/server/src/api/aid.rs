@@ -351,13 +351,7 @@ pub(crate) async fn money_entries(
         .commitments(viewer, &store::CommitmentFilter::default())
         .await?
         .into_iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                domain::commitment::CommitmentKind::Aid
-                    | domain::commitment::CommitmentKind::Finance
-            )
-        })
+        .filter(Commitment::is_aid_or_finance)
         .collect())
 }
 
