@@ -73,6 +73,14 @@ pub fn parse<T>(
     parse(s).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
 }
 
+/// The end of `day` (UTC): what was recorded by then was known on that day.
+pub fn end_of(day: jiff::civil::Date) -> jiff::Timestamp {
+    day.tomorrow()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map_or(jiff::Timestamp::MAX, |z| z.timestamp())
+}
+
 /// The current time, to the microsecond the store keeps.
 pub fn now() -> jiff::Timestamp {
     let t = jiff::Timestamp::now();

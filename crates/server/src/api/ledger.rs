@@ -129,6 +129,9 @@ pub struct CommitmentQuery {
     pub from: Option<String>,
     /// Dated on or before (YYYY-MM-DD).
     pub to: Option<String>,
+    /// Answer as of this date (YYYY-MM-DD): entries that existed then, each with the status
+    /// and stages it had on that date.
+    pub as_of: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -164,7 +167,19 @@ pub async fn commitments(
         from: q.from.as_deref().map(|d| date("from", d)).transpose()?,
         to: q.to.as_deref().map(|d| date("to", d)).transpose()?,
     };
-    let all = state.store.commitments(&caller.viewer(), &filter).await?;
+    let mut all = state.store.commitments(&caller.viewer(), &filter).await?;
+    if let Some(day) = q.as_of.as_deref() {
+        let day = super::aid::as_of(Some(day))?;
+        all = all
+            .into_iter()
+            .filter_map(|mut c| {
+                let stage = c.stage_as_of(day)?;
+                c.status = stage.status;
+                c.stages.retain(|s| s.date <= day);
+                Some(c)
+            })
+            .collect();
+    }
     Ok(Json(
         PageQuery {
             page: q.page,

@@ -40,6 +40,9 @@ pub struct OfferQuery {
     /// indicated, offered, confirmed, deployed or withdrawn.
     pub status: Option<String>,
     pub capability: Option<String>,
+    /// Answer as of this date (YYYY-MM-DD): each offer with the status it had then, counting
+    /// only changes recorded by the end of that day; offers not yet made are left out.
+    pub as_of: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -63,13 +66,32 @@ pub async fn list(
             .as_deref()
             .map(|c| parse("capability", c, CapabilityCode::parse))
             .transpose()?,
-        status: q
-            .status
-            .as_deref()
-            .map(|s| parse("status", s, OfferStatus::parse))
-            .transpose()?,
+        status: None,
     };
-    let all = state.store.offers(&caller.viewer(), &filter).await?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| parse("status", s, OfferStatus::parse))
+        .transpose()?;
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|d| super::aid::as_of(Some(d)))
+        .transpose()?;
+    let mut all = state.store.offers(&caller.viewer(), &filter).await?;
+    if let Some(day) = as_of {
+        let known_at = super::end_of(day);
+        all = all
+            .into_iter()
+            .filter_map(|mut o| {
+                o.status = domain::offer::status_as_of(&o.history, day, known_at)?;
+                o.history
+                    .retain(|h| h.effective <= day && h.recorded_at < known_at);
+                Some(o)
+            })
+            .collect();
+    }
+    all.retain(|o| status.is_none_or(|s| o.status == s));
     Ok(Json(
         PageQuery {
             page: q.page,

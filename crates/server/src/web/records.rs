@@ -51,10 +51,7 @@ pub fn parse_as_of(s: Option<&str>) -> Result<Option<jiff::civil::Date>, ApiErro
 
 /// The end of `date` (UTC): what was recorded by then was known on that date.
 pub fn end_of(date: jiff::civil::Date) -> jiff::Timestamp {
-    date.tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map_or(jiff::Timestamp::MAX, |z| z.timestamp())
+    crate::api::end_of(date)
 }
 
 pub async fn timeline(

@@ -77,6 +77,48 @@ async fn entries_show_each_stage_in_eur_with_the_rate_used_and_advance_with_a_so
             (Some(3), Some("allocation"))
         );
         assert!(last["eur"].as_f64().unwrap() > 0.0 && last["rate"]["currency"] == "CAD");
+        // As of a date: the status it had then, across the change just recorded.
+        let status_on = |day: &'static str| {
+            let app = &app;
+            async move {
+                let (status, page) = app
+                    .get_json(
+                        &format!("/commitments?as_of={day}&per_page=500"),
+                        Some("planner"),
+                    )
+                    .await;
+                assert_eq!(status, 200, "{page}");
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["id"] == id)
+                    .map(|c| c["status"].as_str().unwrap().to_owned())
+            }
+        };
+        assert_eq!(status_on("2025-10-08").await, None, "not yet made");
+        assert_eq!(status_on("2025-11-30").await.as_deref(), Some("allocated"));
+        assert_eq!(status_on("2025-12-01").await.as_deref(), Some("delivered"));
+        assert_eq!(
+            app.get_json("/commitments?as_of=yesterday", Some("planner"))
+                .await
+                .0,
+            400
+        );
+        // Offers as of a date: only what had been offered (and recorded) by then.
+        let count = |day: &'static str| {
+            let app = &app;
+            async move {
+                app.get_json(&format!("/offers?as_of={day}&per_page=1"), Some("planner"))
+                    .await
+                    .1["total"]
+                    .as_u64()
+                    .unwrap()
+            }
+        };
+        let (early, late) = (count("2025-05-01").await, count("2026-06-30").await);
+        assert!(early < late, "{early} < {late}");
+        assert_eq!(count("2020-01-01").await, 0);
         // The same version again is stale.
         assert_eq!(app.post(&path, Some("planner"), &body).await.0, 409);
         // Recorded in the audit log.
