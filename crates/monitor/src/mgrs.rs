@@ -1,0 +1,1 @@
+//! Military Grid Reference System ⇄ latitude/longitude.

@@ -1,0 +1,1 @@
+//! WGS84 latitude/longitude ⇄ UTM.
