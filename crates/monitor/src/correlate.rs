@@ -625,12 +625,15 @@ mod tests {
     }
 
     /// (case, observations, expected groups: which observations end up together)
+    type Case<'a> = (&'a str, Vec<Observation>, Vec<Vec<&'a str>>);
+
+    /// Each case, fed in order, gives the expected incidents.
     #[test]
     fn correlation_cases() {
         let post_a = destination(EVENT, 200.0, 4_000.0);
         let post_b = destination(EVENT, 120.0, 3_000.0);
         let bearing = |post: LatLon| json!({"type": "bearing", "bearing_deg": bearing_deg(post, EVENT), "min_m": 2000, "max_m": 5000});
-        let cases: Vec<(&str, Vec<Observation>, Vec<Vec<&str>>)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             (
                 "two patrols on one explosion",
                 vec![
