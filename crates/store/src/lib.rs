@@ -225,6 +225,26 @@ pub struct Versioned<T> {
     pub version: i64,
 }
 
+/// What became of one monitoring log entry offered for appending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    New(i64),
+    /// Already logged with the same body: nothing written.
+    Same,
+    /// Already logged with another body: refused.
+    Different,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorEntry {
+    pub seq: i64,
+    pub kind: String,
+    pub reference: String,
+    pub body: String,
+    pub recorded_at: jiff::Timestamp,
+    pub recorded_by: String,
+}
+
 /// A plan to keep: its summary and the whole plan file (`coalition.plan/1` JSON). The store
 /// does not read plan files; the planner and the binary own their meaning.
 #[derive(Debug, Clone, PartialEq)]
@@ -320,6 +340,18 @@ pub trait Store: Send + Sync {
         expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Versioned<Commitment>>;
+    /// Appends monitoring log entries of one kind (`observation`, `effort`, `split`, `merge`)
+    /// in one transaction. An entry whose `ref` is already logged for that kind is not written
+    /// again: [`Appended::Same`] if its body is the same, [`Appended::Different`] if not. One
+    /// audit row records the batch.
+    async fn append_monitor_log(
+        &self,
+        kind: &str,
+        entries: &[(String, String)],
+        actor: &Actor,
+    ) -> Result<Vec<Appended>>;
+    /// The monitoring log after `after_seq`, in order.
+    async fn monitor_log(&self, after_seq: i64) -> Result<Vec<MonitorEntry>>;
     /// A reference table (exchange rates, country figures) as the CSV it was imported from.
     async fn reference(&self, name: &str) -> Result<Option<String>>;
     /// Replaces a reference table, with its audit row.

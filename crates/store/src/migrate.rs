@@ -33,6 +33,11 @@ const SQLITE: &[Migration] = &[
         name: "aid_ledger",
         sql: include_str!("../migrations/sqlite/0004_aid_ledger.sql"),
     },
+    Migration {
+        version: 5,
+        name: "monitoring",
+        sql: include_str!("../migrations/sqlite/0005_monitoring.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -55,6 +60,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "aid_ledger",
         sql: include_str!("../migrations/postgres/0004_aid_ledger.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "monitoring",
+        sql: include_str!("../migrations/postgres/0005_monitoring.sql"),
     },
 ];
 

@@ -18,9 +18,9 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::access::{redact_plan, Where};
 use crate::audit::{self, Change};
 use crate::{
-    migrate, users, Actor, ApiToken, AuditEntry, AuditFilter, AuditReport, Backend,
-    CommitmentFilter, DatabaseUrl, ImportMode, Job, NewPlan, NewUser, OfferFilter, PlanRecord,
-    Result, Session, Store, StoreError, User, Versioned, Viewer,
+    migrate, users, Actor, ApiToken, Appended, AuditEntry, AuditFilter, AuditReport, Backend,
+    CommitmentFilter, DatabaseUrl, ImportMode, Job, MonitorEntry, NewPlan, NewUser, OfferFilter,
+    PlanRecord, Result, Session, Store, StoreError, User, Versioned, Viewer,
 };
 use domain::access::{Releasability, Username};
 
@@ -1221,6 +1221,88 @@ impl Store for SqlStore {
             value: after,
             version: version + 1,
         })
+    }
+
+    async fn append_monitor_log(
+        &self,
+        kind: &str,
+        entries: &[(String, String)],
+        actor: &Actor,
+    ) -> Result<Vec<Appended>> {
+        let mut tx = write_tx(&self.pool, self.backend).await?;
+        let now = jiff::Timestamp::now().as_microsecond();
+        let mut out = Vec::with_capacity(entries.len());
+        let mut written = 0usize;
+        for (reference, body) in entries {
+            let known: Option<String> =
+                sqlx::query_scalar("SELECT body FROM monitor_log WHERE kind = $1 AND ref = $2")
+                    .bind(kind)
+                    .bind(reference.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match known {
+                Some(b) if &b == body => out.push(Appended::Same),
+                Some(_) => out.push(Appended::Different),
+                None => {
+                    let seq: i64 = sqlx::query_scalar(
+                        "INSERT INTO monitor_log (kind, ref, body, recorded_at, recorded_by)
+                         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                    )
+                    .bind(kind)
+                    .bind(reference.as_str())
+                    .bind(body.as_str())
+                    .bind(now)
+                    .bind(actor.name.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    written += 1;
+                    out.push(Appended::New(seq));
+                }
+            }
+        }
+        if written > 0 {
+            let refs: Vec<&str> = entries.iter().map(|(r, _)| r.as_str()).take(20).collect();
+            audit::record(
+                &mut tx,
+                actor,
+                Change {
+                    action: "monitor.append",
+                    entity_kind: kind,
+                    entity_id: refs.first().copied().unwrap_or(""),
+                    nation: None,
+                    releasability: Releasability::Coalition,
+                    before: None,
+                    after: Some(serde_json::json!({"written": written, "refs": refs})),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn monitor_log(&self, after_seq: i64) -> Result<Vec<MonitorEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, ref, body, recorded_at, recorded_by FROM monitor_log
+             WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(after_seq)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("recorded_at")?;
+                Ok(MonitorEntry {
+                    seq: r.try_get("seq")?,
+                    kind: r.try_get("kind")?,
+                    reference: r.try_get("ref")?,
+                    body: r.try_get("body")?,
+                    recorded_at: jiff::Timestamp::from_microsecond(at)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    recorded_by: r.try_get("recorded_by")?,
+                })
+            })
+            .collect()
     }
 
     async fn reference(&self, name: &str) -> Result<Option<String>> {

@@ -663,6 +663,55 @@ async fn aid_ledger(store: &SqlStore) {
         .await
         .is_err());
 
+    // The monitoring log: appended once per ref, in order, with one audit row per batch.
+    use store::Appended;
+    let batch = vec![
+        ("OBS-1".to_owned(), "{\"a\":1}".to_owned()),
+        ("OBS-2".to_owned(), "{\"a\":2}".to_owned()),
+    ];
+    let first = store
+        .append_monitor_log("observation", &batch, &actor())
+        .await
+        .unwrap();
+    assert!(matches!(first.as_slice(), [Appended::New(a), Appended::New(b)] if a < b));
+    let again = vec![
+        ("OBS-1".to_owned(), "{\"a\":1}".to_owned()),
+        ("OBS-2".to_owned(), "{\"a\":9}".to_owned()),
+        ("OBS-3".to_owned(), "{\"a\":3}".to_owned()),
+    ];
+    let second = store
+        .append_monitor_log("observation", &again, &actor())
+        .await
+        .unwrap();
+    assert!(matches!(
+        second.as_slice(),
+        [Appended::Same, Appended::Different, Appended::New(_)]
+    ));
+    // The same ref under another kind is another entry.
+    store
+        .append_monitor_log("split", &[("OBS-1".to_owned(), "{}".to_owned())], &actor())
+        .await
+        .unwrap();
+    let log = store.monitor_log(0).await.unwrap();
+    let refs: Vec<(&str, &str)> = log
+        .iter()
+        .map(|e| (e.kind.as_str(), e.reference.as_str()))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            ("observation", "OBS-1"),
+            ("observation", "OBS-2"),
+            ("observation", "OBS-3"),
+            ("split", "OBS-1")
+        ]
+    );
+    assert_eq!(
+        log[1].body, "{\"a\":2}",
+        "a different re-send changes nothing"
+    );
+    assert_eq!(store.monitor_log(log[2].seq).await.unwrap().len(), 1);
+
     // Reference tables.
     assert_eq!(store.reference("fx_rates").await.unwrap(), None);
     store
