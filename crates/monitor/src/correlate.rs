@@ -519,13 +519,12 @@ impl Correlator {
         Some((inc, members))
     }
 
-    /// Moves `observations` out of `incident` into a new incident of their own; returns its id.
-    pub fn split(
-        &mut self,
+    /// Would [`Correlator::split`] succeed?
+    pub fn check_split(
+        &self,
         incident: u64,
         observations: &[String],
-        why: &str,
-    ) -> Result<u64, CorrelateError> {
+    ) -> Result<(), CorrelateError> {
         let (inc, members) = self
             .incidents
             .get(&incident)
@@ -535,10 +534,35 @@ impl Correlator {
                 return Err(CorrelateError::NotInIncident(o.clone(), incident));
             }
         }
-        if members.iter().all(|m| observations.contains(&m.id)) {
+        if observations.is_empty() || members.iter().all(|m| observations.contains(&m.id)) {
             return Err(CorrelateError::WouldEmpty(incident));
         }
-        let kind = inc.kind;
+        Ok(())
+    }
+
+    /// Would [`Correlator::merge`] succeed?
+    pub fn check_merge(&self, a: u64, b: u64) -> Result<(), CorrelateError> {
+        let kind_a = self.incident(a).ok_or(CorrelateError::NoIncident(a))?.kind;
+        let kind_b = self.incident(b).ok_or(CorrelateError::NoIncident(b))?.kind;
+        if kind_a == kind_b {
+            Ok(())
+        } else {
+            Err(CorrelateError::DifferentKinds(a, b))
+        }
+    }
+
+    /// Moves `observations` out of `incident` into a new incident of their own; returns its id.
+    pub fn split(
+        &mut self,
+        incident: u64,
+        observations: &[String],
+        why: &str,
+    ) -> Result<u64, CorrelateError> {
+        self.check_split(incident, observations)?;
+        let kind = self
+            .incident(incident)
+            .ok_or(CorrelateError::NoIncident(incident))?
+            .kind;
         let (mut inc, members) = self
             .remove(incident)
             .ok_or(CorrelateError::NoIncident(incident))?;
@@ -560,11 +584,7 @@ impl Correlator {
 
     /// Merges incident `b` into `a`; returns `a`.
     pub fn merge(&mut self, a: u64, b: u64, why: &str) -> Result<u64, CorrelateError> {
-        let kind_a = self.incident(a).ok_or(CorrelateError::NoIncident(a))?.kind;
-        let kind_b = self.incident(b).ok_or(CorrelateError::NoIncident(b))?.kind;
-        if kind_a != kind_b {
-            return Err(CorrelateError::DifferentKinds(a, b));
-        }
+        self.check_merge(a, b)?;
         if a == b {
             return Ok(a);
         }

@@ -5,6 +5,7 @@ pub mod aid;
 pub mod audit;
 pub mod ledger;
 pub mod meta;
+pub mod monitoring;
 pub mod offers;
 pub mod plans;
 pub mod scenario;

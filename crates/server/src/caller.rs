@@ -202,6 +202,24 @@ pub struct Hq(pub Caller);
 #[derive(Debug, Clone)]
 pub struct Admin(pub Caller);
 
+/// Those who report and correlate observations: monitors, planners and administrators.
+#[derive(Debug, Clone)]
+pub struct MonitorRole(pub Caller);
+
+impl FromRequestParts<AppState> for MonitorRole {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        guard(
+            caller,
+            &[Role::Admin, Role::Planner, Role::Monitor],
+            "only monitors and coalition HQ may record observations",
+        )
+        .map(Self)
+    }
+}
+
 fn guard(caller: Caller, allowed: &[Role], what: &str) -> Result<Caller, ApiError> {
     let role = caller.signed_in()?.role;
     if allowed.contains(&role) {

@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 mod extract;
 pub mod jobs;
+pub mod monitoring;
 pub mod routes;
 mod settings;
 pub mod web;
@@ -38,6 +39,7 @@ pub struct AppState {
     limiter: Arc<auth::Limiter>,
     dummy_hash: Arc<String>,
     jobs: jobs::Runner,
+    pub monitoring: monitoring::Monitoring,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,7 @@ pub async fn build_with_store(
         settings: Arc::new(settings),
         dummy_hash: Arc::new(dummy_hash),
         jobs: jobs::Runner::default(),
+        monitoring: monitoring::Monitoring::default(),
     };
     let router = router(state.clone());
     Ok(Application {

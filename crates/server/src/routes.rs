@@ -22,6 +22,8 @@ pub enum Access {
     AuditReader,
     /// Coalition HQ: administrators and planners.
     Hq,
+    /// Monitors, planners and administrators.
+    Monitor,
     /// Administrators.
     Admin,
 }
@@ -64,6 +66,16 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/countries", Access::Anyone),
     r("PUT", "/countries", Access::Hq),
     r("GET", "/burden-sharing", Access::SignedIn),
+    r("POST", "/observations", Access::Monitor),
+    r("GET", "/incidents", Access::SignedIn),
+    r("GET", "/incidents/{id}", Access::SignedIn),
+    r("POST", "/incidents/{id}/split", Access::Monitor),
+    r("POST", "/incidents/{id}/merge", Access::Monitor),
+    r("POST", "/effort", Access::Monitor),
+    r("GET", "/sectors", Access::SignedIn),
+    r("PUT", "/sectors", Access::Hq),
+    r("GET", "/reports/daily", Access::SignedIn),
+    r("GET", "/open-data/reports/daily", Access::Anyone),
     r("GET", "/offers", Access::Anyone),
     r("POST", "/offers", Access::OfferManager),
     r("GET", "/offers/{id}", Access::Anyone),
@@ -140,6 +152,18 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(api::aid::rates, api::aid::import_rates))
         .routes(routes!(api::aid::countries, api::aid::import_countries))
         .routes(routes!(api::aid::burden_sharing))
+        .routes(routes!(api::monitoring::ingest))
+        .routes(routes!(api::monitoring::incidents))
+        .routes(routes!(api::monitoring::incident))
+        .routes(routes!(api::monitoring::split))
+        .routes(routes!(api::monitoring::merge))
+        .routes(routes!(api::monitoring::effort))
+        .routes(routes!(
+            api::monitoring::sectors,
+            api::monitoring::put_sectors
+        ))
+        .routes(routes!(api::monitoring::daily_report))
+        .routes(routes!(api::monitoring::public_report))
         .routes(routes!(api::offers::list, api::offers::create))
         .routes(routes!(api::offers::get, api::offers::update))
         .routes(routes!(api::offers::change_status))

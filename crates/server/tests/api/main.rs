@@ -6,4 +6,5 @@ mod aid;
 mod flows;
 mod helpers;
 mod matrix;
+mod monitoring;
 mod ui;

@@ -116,7 +116,10 @@ fn expect(access: Access, user: Option<&str>, ex: &Example) -> Expect {
         Access::SignedIn => Expect::Allowed,
         Access::Hq if matches!(role, Some(Role::Admin | Role::Planner)) => Expect::Allowed,
         Access::Admin if role == Some(Role::Admin) => Expect::Allowed,
-        Access::Hq | Access::Admin => Expect::Forbidden,
+        Access::Monitor if matches!(role, Some(Role::Admin | Role::Planner | Role::Monitor)) => {
+            Expect::Allowed
+        }
+        Access::Hq | Access::Admin | Access::Monitor => Expect::Forbidden,
         Access::AuditReader
             if matches!(
                 role,
@@ -169,6 +172,50 @@ async fn examples(
         | ("GET", "/plan-jobs" | "/audit" | "/audit/verify" | "/users" | "/tokens")
         | ("DELETE", "/session") => vec![plain(path)],
         ("GET", "/nations/{code}") => vec![plain("/nations/GBR")],
+        ("GET", "/incidents" | "/sectors" | "/reports/daily" | "/open-data/reports/daily") => {
+            vec![plain(path)]
+        }
+        ("POST", "/observations") => vec![Example {
+            body: Some(json!({"observations": [observation(&format!("M-{n}"), n, 0)]})),
+            ..plain(path)
+        }],
+        ("GET", "/incidents/{id}") => {
+            let a = seed_observations(app, &[observation(&format!("G-{n}"), n, 0)]).await;
+            vec![plain(&format!("/incidents/{}", a[0]))]
+        }
+        ("POST", "/incidents/{id}/split") => {
+            let ids = seed_observations(
+                app,
+                &[observation(&format!("S-{n}-a"), n, 0), observation(&format!("S-{n}-b"), n, 0)],
+            )
+            .await;
+            assert_eq!(ids[0], ids[1], "two sightings of one event");
+            vec![Example {
+                body: Some(json!({"observations": [format!("S-{n}-b")], "reason": "access matrix"})),
+                ..plain(&format!("/incidents/{}/split", ids[0]))
+            }]
+        }
+        ("POST", "/incidents/{id}/merge") => {
+            let ids = seed_observations(
+                app,
+                &[observation(&format!("J-{n}-a"), n, 0), observation(&format!("J-{n}-b"), n, 1)],
+            )
+            .await;
+            assert_ne!(ids[0], ids[1], "two events");
+            vec![Example {
+                body: Some(json!({"from": ids[1], "reason": "access matrix"})),
+                ..plain(&format!("/incidents/{}/merge", ids[0]))
+            }]
+        }
+        ("POST", "/effort") => vec![Example {
+            body: Some(json!({"effort": [{"observer": "patrol", "observer_id": format!("P-{n}"),
+                "from": "2025-03-18T06:00:00Z", "to": "2025-03-18T12:00:00Z", "sector": "S-1"}]})),
+            ..plain(path)
+        }],
+        ("PUT", "/sectors") => vec![Example {
+            body: Some(json!({"geojson": SECTORS})),
+            ..plain(path)
+        }],
         ("GET", "/commitments/export" | "/open-data/commitments" | "/fx-rates" | "/countries")
         | ("GET", "/burden-sharing") => vec![plain(path)],
         ("GET", "/commitments/{id}") => vec![plain("/commitments/PUB-2025-03-02-GBR-EXPORT-FINANCE")],
@@ -296,6 +343,38 @@ async fn examples(
         }
         _ => panic!("route {method} {path} has no entry in the access matrix: add one"),
     }
+}
+
+const SECTORS: &str = r#"{"type": "FeatureCollection", "features": [{"type": "Feature",
+  "properties": {"code": "S-1"}, "geometry": {"type": "Polygon",
+  "coordinates": [[[30.0, 44.0], [40.0, 44.0], [40.0, 52.0], [30.0, 52.0], [30.0, 44.0]]]}}]}"#;
+
+/// A shelling seen at a place of its own for each `n`; `apart` moves it 20 km east.
+fn observation(id: &str, n: usize, apart: usize) -> Value {
+    let lat = 45.0 + (n % 100) as f64 * 0.05;
+    let lon = 33.0 + apart as f64 * 0.3;
+    json!({"id": id, "observed_from": "2025-03-18T12:00:00Z", "observed_to": "2025-03-18T12:05:00Z",
+        "reported": "2025-03-18T13:00:00Z", "observer": "patrol", "observer_id": id,
+        "location": {"type": "point", "lat": lat, "lon": lon, "radius_m": 100},
+        "kind": "shelling", "count": {"low": 1, "best": 1, "high": 1}})
+}
+
+/// Records observations as a planner; returns the incident each one is in.
+async fn seed_observations(app: &TestApp, obs: &[Value]) -> Vec<u64> {
+    let (status, body) = app
+        .post(
+            "/observations",
+            Some("planner"),
+            &json!({"observations": obs}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["result"]["incident"].as_u64().unwrap())
+        .collect()
 }
 
 async fn throwaway_user(app: &TestApp, name: &str) {

@@ -1,0 +1,252 @@
+//! Ceasefire monitoring in the server: the store's monitoring log is the record; this module
+//! replays it into the `monitor` crate's correlator and keeps the result in memory, catching
+//! up with the log before every answer (so several server processes on one PostgreSQL
+//! database agree).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use domain::access::Releasability;
+use monitor::correlate::{Correlator, Incident, Outcome, Params};
+use monitor::ingest::{Batch, Rejected};
+use monitor::report::{Effort, PeriodSpec};
+use monitor::sectors::Sector;
+use monitor::{Observation, Place};
+use serde::{Deserialize, Serialize};
+use store::{Actor, Appended, Store, Viewer};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::error::ApiError;
+
+/// Reference-table name of the sectors' GeoJSON.
+pub const SECTORS: &str = "sectors";
+
+pub struct Stored {
+    pub observation: Observation,
+    pub sector: Option<String>,
+}
+
+pub struct State {
+    pub correlator: Correlator,
+    pub observations: HashMap<String, Stored>,
+    pub efforts: Vec<(Effort, Option<String>)>,
+    pub sectors: Vec<Sector>,
+    sectors_text: Option<String>,
+    last_seq: i64,
+    /// Outcome of each observation, by log sequence (for the ingest answer).
+    outcomes: HashMap<i64, Outcome>,
+}
+
+#[derive(Clone)]
+pub struct Monitoring {
+    inner: Arc<Mutex<State>>,
+    pub period: PeriodSpec,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SplitDecision {
+    pub incident: u64,
+    pub observations: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MergeDecision {
+    pub into: u64,
+    pub from: u64,
+    pub reason: String,
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Self::new(Params::default(), PeriodSpec::default())
+    }
+}
+
+impl Monitoring {
+    pub fn new(params: Params, period: PeriodSpec) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(State {
+                correlator: Correlator::new(params),
+                observations: HashMap::new(),
+                efforts: Vec::new(),
+                sectors: Vec::new(),
+                sectors_text: None,
+                last_seq: 0,
+                outcomes: HashMap::new(),
+            })),
+            period,
+        }
+    }
+
+    /// The state, caught up with the store's log.
+    pub async fn sync(&self, store: &dyn Store) -> Result<MutexGuard<'_, State>, ApiError> {
+        let mut st = self.inner.lock().await;
+        let text = store.reference(SECTORS).await?;
+        if text != st.sectors_text {
+            st.sectors = match &text {
+                Some(t) => monitor::sectors::read_geojson(t).map_err(ApiError::internal)?,
+                None => Vec::new(),
+            };
+            st.sectors_text = text;
+            let sectors = st.sectors.clone();
+            for s in st.observations.values_mut() {
+                s.sector = sector_of(&sectors, &s.observation);
+            }
+            for (e, sector) in st.efforts.iter_mut() {
+                *sector = e.sector.clone().or_else(|| {
+                    e.position
+                        .and_then(|p| monitor::sectors::assign(&sectors, p))
+                        .map(|x| x.code.clone())
+                });
+            }
+        }
+        let entries = store.monitor_log(st.last_seq).await?;
+        for e in entries {
+            st.last_seq = e.seq;
+            match e.kind.as_str() {
+                "observation" => {
+                    let Ok(o) = serde_json::from_str::<Observation>(&e.body) else {
+                        tracing::error!(
+                            seq = e.seq,
+                            "unreadable observation in the monitoring log"
+                        );
+                        continue;
+                    };
+                    let Ok(place) = o.check() else {
+                        tracing::error!(seq = e.seq, "invalid observation in the monitoring log");
+                        continue;
+                    };
+                    let outcome = st.correlator.add(&o, place);
+                    st.outcomes.insert(e.seq, outcome);
+                    let sector = sector_of(&st.sectors, &o);
+                    st.observations.insert(
+                        o.id.clone(),
+                        Stored {
+                            observation: o,
+                            sector,
+                        },
+                    );
+                }
+                "effort" => {
+                    if let Ok(x) = serde_json::from_str::<Effort>(&e.body) {
+                        let sector = x.sector.clone().or_else(|| {
+                            x.position
+                                .and_then(|p| monitor::sectors::assign(&st.sectors, p))
+                                .map(|s| s.code.clone())
+                        });
+                        st.efforts.push((x, sector));
+                    }
+                }
+                "split" => {
+                    if let Ok(d) = serde_json::from_str::<SplitDecision>(&e.body) {
+                        if let Err(err) =
+                            st.correlator.split(d.incident, &d.observations, &d.reason)
+                        {
+                            tracing::warn!(seq = e.seq, %err, "a logged split no longer applies");
+                        }
+                    }
+                }
+                "merge" => {
+                    if let Ok(d) = serde_json::from_str::<MergeDecision>(&e.body) {
+                        if let Err(err) = st.correlator.merge(d.into, d.from, &d.reason) {
+                            tracing::warn!(seq = e.seq, %err, "a logged merge no longer applies");
+                        }
+                    }
+                }
+                other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
+            }
+        }
+        Ok(st)
+    }
+}
+
+fn sector_of(sectors: &[Sector], o: &Observation) -> Option<String> {
+    let place: Place = o.check().ok()?;
+    monitor::sectors::assign(sectors, place.centre()).map(|s| s.code.clone())
+}
+
+impl State {
+    /// The strictest releasability of an incident's observations: an incident is shown only
+    /// to those who may see every observation it rests on.
+    pub fn releasability(&self, i: &Incident) -> Releasability {
+        i.observations
+            .iter()
+            .filter_map(|id| self.observations.get(id))
+            .map(|s| s.observation.releasability)
+            .max()
+            .unwrap_or_default()
+    }
+
+    pub fn visible(&self, viewer: &Viewer, i: &Incident) -> bool {
+        viewer.sees(self.releasability(i), None)
+    }
+
+    pub fn sector(&self, i: &Incident) -> Option<&str> {
+        monitor::sectors::assign(&self.sectors, i.location).map(|s| s.code.as_str())
+    }
+}
+
+/// What became of a batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    /// New observations, each with the incident it opened or joined.
+    #[schema(value_type = [Object])]
+    pub accepted: Vec<serde_json::Value>,
+    /// Ids sent before with the same content: nothing changed.
+    pub already_known: Vec<String>,
+    /// Rows that were not taken, with their line (CSV, XML) or position (JSON, from 1).
+    #[schema(value_type = [Object])]
+    pub rejected: Vec<Rejected>,
+}
+
+/// Logs a checked batch and answers with each observation's fate.
+pub async fn ingest(
+    monitoring: &Monitoring,
+    store: &dyn Store,
+    batch: Batch,
+    actor: &Actor,
+) -> Result<IngestReport, ApiError> {
+    let mut rejected = batch.rejected;
+    let mut rows = Vec::with_capacity(batch.accepted.len());
+    let mut seen = std::collections::HashSet::new();
+    let mut order = Vec::new();
+    for (o, _) in &batch.accepted {
+        if !seen.insert(o.id.clone()) {
+            rejected.push(Rejected {
+                line: 0,
+                id: Some(o.id.clone()),
+                reason: "the same id appears twice in this batch".into(),
+            });
+            continue;
+        }
+        let body = serde_json::to_string(o).map_err(ApiError::internal)?;
+        rows.push((o.id.clone(), body));
+        order.push(o.id.clone());
+    }
+    let results = store
+        .append_monitor_log("observation", &rows, actor)
+        .await?;
+    let mut st = monitoring.sync(store).await?;
+    let mut accepted = Vec::new();
+    let mut already_known = Vec::new();
+    for (id, result) in order.into_iter().zip(results) {
+        match result {
+            Appended::New(seq) => {
+                let outcome = st.outcomes.remove(&seq);
+                accepted.push(serde_json::json!({"id": id, "result": outcome}));
+            }
+            Appended::Same => already_known.push(id),
+            Appended::Different => rejected.push(Rejected {
+                line: 0,
+                id: Some(id),
+                reason: "this id was already used for a different observation".into(),
+            }),
+        }
+    }
+    Ok(IngestReport {
+        accepted,
+        already_known,
+        rejected,
+    })
+}

@@ -1,0 +1,237 @@
+//! Ceasefire monitoring through the API: batches in three formats with bad rows named,
+//! idempotent re-sending, incidents with their reasons, split and merge, sectors, effort and
+//! the daily report with its public version.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{backends, spawn_app};
+
+const SECTORS: &str = r#"{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "properties": {"code": "S-NORTH", "name": "North"},
+   "geometry": {"type": "Polygon", "coordinates": [[[37.0, 48.0], [39.0, 48.0], [39.0, 49.0], [37.0, 49.0], [37.0, 48.0]]]}},
+  {"type": "Feature", "properties": {"code": "S-SOUTH", "name": "South"},
+   "geometry": {"type": "Polygon", "coordinates": [[[37.0, 47.0], [39.0, 47.0], [39.0, 48.0], [37.0, 48.0], [37.0, 47.0]]]}}]}"#;
+
+fn obs(id: &str, observer: &str, lat: f64, lon: f64, minute: u32) -> Value {
+    json!({"id": id, "observed_from": format!("2025-03-18T10:{minute:02}:00Z"),
+        "observed_to": format!("2025-03-18T10:{:02}:00Z", minute + 3),
+        "reported": "2025-03-18T11:00:00Z", "observer": "patrol", "observer_id": observer,
+        "location": {"type": "point", "lat": lat, "lon": lon, "radius_m": 200},
+        "kind": "shelling", "count": {"low": 2, "best": 3, "high": 5}})
+}
+
+#[tokio::test]
+async fn observations_become_incidents_that_monitors_can_split_merge_and_report() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (status, e) = app
+            .put(
+                "/sectors",
+                Some("planner"),
+                &json!({"geojson": "{\"type\": \"Point\"}"}),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (422, Some("invalid_geojson"))
+        );
+        let (status, done) = app
+            .put("/sectors", Some("planner"), &json!({"geojson": SECTORS}))
+            .await;
+        assert_eq!(status, 200, "{done}");
+
+        // A JSON batch: two patrols on one explosion, and a bad row that is named.
+        let mut bad = obs("BAD", "P9", 48.5, 38.0, 0);
+        bad["count"] = json!({"low": 9, "best": 3, "high": 5});
+        let batch = json!({"observations": [obs("P1-1", "P1", 48.50, 38.00, 0), bad,
+            obs("P2-1", "P2", 48.501, 38.001, 1)]});
+        let (status, r) = app.post("/observations", Some("monitor"), &batch).await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["accepted"].as_array().unwrap().len(), 2, "{r}");
+        assert_eq!(r["rejected"][0]["line"], 2);
+        assert!(r["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("count"));
+        let first = r["accepted"][0]["result"].clone();
+        let second = r["accepted"][1]["result"].clone();
+        assert_eq!(first["outcome"], "opened");
+        assert_eq!(second["outcome"], "joined");
+        assert_eq!(second["incident"], first["incident"]);
+        assert_eq!(second["reason"]["rule"], "near");
+        let incident = first["incident"].as_u64().unwrap();
+
+        // Sending the same again changes nothing; the same id with other content is refused.
+        let (_, again) = app.post("/observations", Some("monitor"), &batch).await;
+        assert_eq!(again["already_known"], json!(["P1-1", "P2-1"]));
+        let mut changed = obs("P1-1", "P1", 48.50, 38.00, 0);
+        changed["count"] = json!({"low": 1, "best": 1, "high": 1});
+        let (_, r) = app
+            .post(
+                "/observations",
+                Some("monitor"),
+                &json!({"observations": [changed]}),
+            )
+            .await;
+        assert!(r["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already used"));
+
+        // CSV and Cursor-on-Target, with a hostile document refused whole.
+        let csv = "id,observed_from,observed_to,reported,observer,kind,count_best,lat,lon,radius_m\n\
+                   C-1,181030ZMAR25,181031ZMAR25,181100ZMAR25,uav,small_arms_fire,20,47.5,38.2,300\n\
+                   C-2,181030ZMAR25,181031ZMAR25,181100ZMAR25,uav,small_arms_fire,20,,,\n";
+        let (status, r) = app
+            .post("/observations", Some("monitor"), &json!({"csv": csv}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(r["accepted"].as_array().unwrap().len(), 1);
+        assert_eq!(r["rejected"][0]["line"], 3);
+        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE e [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><event uid=\"X\">&x;</event>";
+        let (status, e) = app
+            .post("/observations", Some("monitor"), &json!({"cot": xxe}))
+            .await;
+        assert_eq!((status, e["error"].as_str()), (422, Some("invalid_cot")));
+        let cot = r#"<event version="2.0" uid="T-1" type="b-m-p-s-m" time="2025-03-18T10:40:00Z" start="2025-03-18T10:35:00Z" stale="2025-03-18T11:40:00Z">
+            <point lat="47.6" lon="37.5" ce="100" hae="0" le="9999999"/>
+            <detail><coalition kind="movement_denied" observer="patrol" observer_id="P3"/><remarks>checkpoint closed</remarks></detail></event>"#;
+        let (_, r) = app
+            .post("/observations", Some("monitor"), &json!({"cot": cot}))
+            .await;
+        assert_eq!(r["accepted"].as_array().unwrap().len(), 1, "{r}");
+        assert_eq!(
+            app.post("/observations", Some("observer"), &batch).await.0,
+            403
+        );
+
+        // Incidents, with their observations and why they were joined.
+        let (_, list) = app
+            .get_json("/incidents?kind=shelling", Some("observer"))
+            .await;
+        assert_eq!(list["total"], 1);
+        assert_eq!(list["items"][0]["sector"], "S-NORTH");
+        let (_, one) = app
+            .get_json(&format!("/incidents/{incident}"), Some("observer"))
+            .await;
+        assert_eq!(one["observations"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            one["incident"]["count"]["best"], 3,
+            "counts are not added up"
+        );
+        assert_eq!(one["incident"]["reasons"][1]["observation"], "P2-1");
+
+        // A monitor splits one sighting off, then merges it back; both are logged and audited.
+        let (status, e) = app
+            .post(
+                &format!("/incidents/{incident}/split"),
+                Some("monitor"),
+                &json!({"observations": ["P1-1", "P2-1"], "reason": "x"}),
+            )
+            .await;
+        assert_eq!((status, e["error"].as_str()), (422, Some("invalid_split")));
+        let (status, s) = app
+            .post(
+                &format!("/incidents/{incident}/split"),
+                Some("monitor"),
+                &json!({"observations": ["P2-1"], "reason": "two impacts on the footage"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{s}");
+        let new = s["new_incident"].as_u64().unwrap();
+        assert_ne!(new, incident);
+        assert_eq!(
+            app.get_json("/incidents?kind=shelling", Some("observer"))
+                .await
+                .1["total"],
+            2
+        );
+        let (status, m) = app
+            .post(
+                &format!("/incidents/{incident}/merge"),
+                Some("monitor"),
+                &json!({"from": new, "reason": "one impact after all"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{m}");
+        assert_eq!(
+            app.get_json(&format!("/incidents/{new}"), Some("observer"))
+                .await
+                .0,
+            404
+        );
+        let (_, log) = app.get_json("/audit?per_page=200", Some("admin")).await;
+        let actions: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["action"].as_str())
+            .collect();
+        assert!(actions.contains(&"monitor.append"), "{actions:?}");
+        let kinds: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == "monitor.append")
+            .filter_map(|r| r["entity_kind"].as_str())
+            .collect();
+        assert!(
+            kinds.contains(&"split") && kinds.contains(&"merge"),
+            "{kinds:?}"
+        );
+
+        // Effort, and the daily report (19:30 to 19:30 Kyiv time) with its public version.
+        let (status, _) = app
+            .post("/effort", Some("monitor"), &json!({"effort": [{"observer": "patrol", "observer_id": "P1",
+                "from": "2025-03-18T06:00:00Z", "to": "2025-03-18T12:00:00Z", "sector": "S-NORTH"}]}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, report) = app
+            .get_json("/reports/daily?date=2025-03-18", Some("observer"))
+            .await;
+        assert_eq!(status, 200, "{report}");
+        let sector = |r: &Value, code: &str| {
+            r["sectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["sector"] == code)
+                .cloned()
+                .unwrap()
+        };
+        let north = sector(&report, "S-NORTH");
+        assert_eq!(north["by_kind"]["shelling"]["incidents"], 1);
+        assert_eq!(north["effort"]["patrol_hours"], 6.0);
+        let south = sector(&report, "S-SOUTH");
+        assert_eq!(south["by_kind"]["small_arms_fire"]["incidents"], 1);
+        assert_eq!(south["movement_restrictions"].as_array().unwrap().len(), 1);
+        let (_, csv) = {
+            let r = app
+                .request(
+                    reqwest::Method::GET,
+                    "/reports/daily?date=2025-03-18&format=csv",
+                    Some("observer"),
+                )
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        };
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("S-NORTH,") && l.contains(",shelling,1,3,")),
+            "{csv}"
+        );
+        // Nothing here is public yet: the public report counts none of it.
+        let (status, public) = app
+            .get_json("/open-data/reports/daily?date=2025-03-18", None)
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            sector(&public, "S-NORTH")["by_kind"]["shelling"]["incidents"],
+            0
+        );
+        assert_eq!(app.get_json("/incidents", None).await.0, 401);
+        app.finish().await;
+    }
+}
