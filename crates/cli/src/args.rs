@@ -68,6 +68,9 @@ pub enum Command {
     /// Force offers in the ledger.
     #[command(subcommand)]
     Offer(OfferCommand),
+    /// Ceasefire monitoring: observations in, incidents and daily sector reports out.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     /// Aid and finance: entries and their stages, CSV in the Kiel tracker's layout, exchange
     /// rates, country figures, burden sharing.
     #[command(subcommand)]
@@ -95,6 +98,31 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Record observations from a file: CSV (Coalition's columns or an ACLED export), Cursor-on-
+    /// Target XML (.xml, .cot) or a JSON list. Bad rows are listed; good rows are kept.
+    Ingest { file: PathBuf },
+    /// Replace the monitoring sectors with a GeoJSON FeatureCollection.
+    Sectors { file: PathBuf },
+    /// List incidents (newest first).
+    Incidents {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// The daily sector report for a day (the period ending at 19:30 Kyiv time).
+    Report {
+        /// YYYY-MM-DD; the current reporting day when omitted.
+        #[arg(long)]
+        date: Option<String>,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

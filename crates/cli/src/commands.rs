@@ -1,6 +1,7 @@
 //! One function per command; each returns the exit code.
 
 mod aid;
+mod monitor;
 mod offer;
 mod plan;
 mod scenario;
@@ -75,6 +76,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Offer(cmd) => offer::run(&open(&args.database, out).await?, cmd, out).await,
         Command::Aid(cmd) => aid::run(&open(&args.database, out).await?, cmd, out).await,
+        Command::Monitor(cmd) => monitor::run(&open(&args.database, out).await?, cmd, out).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open(&args.database, out).await?;
             let applied = store.migrate().await?;

@@ -539,3 +539,63 @@ fn aid_ledger_from_the_command_line() {
         .any(|n| n["nation"] == "GBR"));
     assert_eq!(b["plan"], serde_json::Value::Null, "no plan kept yet");
 }
+
+#[test]
+fn monitoring_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(coalition(d, &["-q", "import", EXERCISE]).status.success());
+    std::fs::write(
+        d.join("sectors.geojson"),
+        r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "S-1"},
+        "geometry": {"type": "Polygon", "coordinates": [[[37, 47], [39, 47], [39, 49], [37, 49], [37, 47]]]}}]}"#,
+    )
+    .unwrap();
+    assert!(coalition(d, &["monitor", "sectors", "sectors.geojson"])
+        .status
+        .success());
+    std::fs::write(
+        d.join("obs.csv"),
+        "id,observed_from,observed_to,reported,observer,kind,count_best,lat,lon,radius_m\n\
+         A,181030ZMAR25,181031ZMAR25,181100ZMAR25,patrol,shelling,3,48.0,38.0,200\n\
+         B,181030ZMAR25,181032ZMAR25,181100ZMAR25,fixed_camera,shelling,4,48.001,38.001,200\n\
+         C,181030ZMAR25,181031ZMAR25,181100ZMAR25,patrol,shelling,3,,,\n",
+    )
+    .unwrap();
+    let out = coalition(d, &["monitor", "ingest", "obs.csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("2 observations recorded, 0 already known, 1 rejected"),
+        "{said}"
+    );
+    assert!(said.contains("line 4 (C): a location is needed"), "{said}");
+    // Again: nothing new, and a file of nothing but bad rows fails.
+    assert!(
+        text(&coalition(d, &["monitor", "ingest", "obs.csv"]).stdout).contains("2 already known")
+    );
+    std::fs::write(
+        d.join("bad.csv"),
+        "id,observed_from,observed_to,reported,observer,kind\nX,1,2,3,4,5\n",
+    )
+    .unwrap();
+    assert_eq!(
+        coalition(d, &["monitor", "ingest", "bad.csv"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // One incident, in its sector, on the day's report.
+    let out = coalition(d, &["--json", "monitor", "incidents"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["observations"], serde_json::json!(["A", "B"]));
+    let out = coalition(d, &["monitor", "report", "--date", "2025-03-18", "--csv"]);
+    assert!(
+        text(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with("S-1,") && l.contains(",shelling,1,4,")),
+        "{}",
+        text(&out.stdout)
+    );
+}
