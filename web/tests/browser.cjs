@@ -177,7 +177,9 @@ async function planner(browser) {
     ["/report", "report"],
     ["/burden", "burden"],
     ["/commitments/PUB-2025-03-02-GBR-EXPORT-FINANCE", "commitment"],
-    ["/open-data", "open-data"]
+    ["/open-data", "open-data"],
+    ["/monitoring?date=2025-03-18", "monitoring"],
+    ["/incidents/1", "incident"]
   ]) {
     await visit(page, route, name, 1280);
   }

@@ -9,6 +9,7 @@ mod dashboard;
 mod form;
 mod ledger;
 mod map;
+mod monitoring;
 mod offers;
 mod plan;
 mod records;
@@ -46,6 +47,8 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET", "/commitments/{id}", "anyone"),
     ("GET", "/burden", "signed in"),
     ("GET", "/open-data", "anyone"),
+    ("GET", "/monitoring", "signed in"),
+    ("GET", "/incidents/{id}", "signed in"),
     ("GET", "/audit", "audit readers"),
     ("GET", "/report", "signed in"),
 ];
@@ -73,6 +76,12 @@ pub fn router() -> Router<AppState> {
         .route("/commitments/{id}/stages", post(aid::record_stage))
         .route("/burden", get(aid::burden))
         .route("/open-data", get(aid::open_data))
+        .route(
+            "/monitoring",
+            get(monitoring::show).post(monitoring::upload),
+        )
+        .route("/incidents/{id}", get(monitoring::incident))
+        .route("/incidents/{id}/decide", post(monitoring::decide))
         .route("/audit", get(records::audit))
         .route("/report", get(report::page))
         .route("/assets/{*path}", get(assets::serve))
@@ -143,6 +152,7 @@ impl Chrome {
         items.push(("/timeline", "Timeline"));
         if self.signed_in() {
             items.push(("/burden", "Burden"));
+            items.push(("/monitoring", "Monitoring"));
         }
         if self.may_read_audit() {
             items.push(("/audit", "Audit"));

@@ -45,6 +45,18 @@ async fn browser_suite() {
         .map(|o| o.id.to_string())
         .collect();
     assert!(!hidden.is_empty());
+    // An incident for the monitoring pages.
+    let (status, body) = app
+        .post(
+            "/observations",
+            Some("monitor"),
+            &serde_json::json!({"observations": [{"id": "BR-1", "observed_from": "181200ZMAR25",
+                "observed_to": "181205ZMAR25", "reported": "181300ZMAR25", "observer": "patrol",
+                "location": {"type": "point", "lat": 48.0, "lon": 38.0, "radius_m": 100},
+                "kind": "shelling", "count": {"low": 1, "best": 2, "high": 3}}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()

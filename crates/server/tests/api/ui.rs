@@ -167,6 +167,19 @@ async fn every_page_answers_each_role_as_the_page_table_says() {
         let app = spawn_app(&backend).await;
         let (_, plan_id) = make_plan(&app).await;
         make_public(&app, "GBR-04").await;
+        // One incident, seen by a patrol.
+        let (status, body) = app
+            .post(
+                "/observations",
+                Some("monitor"),
+                &json!({"observations": [{"id": "UI-1", "observed_from": "181200ZMAR25",
+                    "observed_to": "181205ZMAR25", "reported": "181300ZMAR25", "observer": "patrol",
+                    "location": {"type": "point", "lat": 48.0, "lon": 38.0, "radius_m": 100},
+                    "kind": "shelling", "count": {"low": 1, "best": 1, "high": 1},
+                    "text": "<script>alert('x')</script>"}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
         let mut users: Vec<Option<&str>> = vec![None];
         users.extend(USERS.iter().map(|(n, _, _)| Some(*n)));
         for user in users {
@@ -182,6 +195,8 @@ async fn every_page_answers_each_role_as_the_page_table_says() {
                         ""
                     } else if path.starts_with("/commitments") {
                         "PUB-2025-03-02-GBR-EXPORT-FINANCE"
+                    } else if path.starts_with("/incidents") {
+                        "1"
                     } else {
                         "GBR-04"
                     },
@@ -253,6 +268,7 @@ async fn a_nation_officer_never_sees_another_nations_restricted_offer_on_any_pag
             "/report".to_owned(),
             "/burden".to_owned(),
             "/open-data".to_owned(),
+            "/monitoring".to_owned(),
         ];
         let gbr = Browser::signed_in(&app, "gbr.officer").await;
         let planner = Browser::signed_in(&app, "planner").await;
@@ -660,5 +676,107 @@ async fn the_public_record_shows_the_seed_events_with_their_sources_and_stages_a
     assert_eq!(status, StatusCode::OK, "{burden}");
     assert!(burden.contains("id=\"burden-table\"") && burden.contains("href=\"/nations/GBR\""));
     assert!(burden.contains("id=\"europe-eur\"") && burden.contains("(ECB, "));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn monitors_upload_observations_and_split_and_merge_incidents_through_forms() {
+    let backend = &backends()[0];
+    let app = spawn_app(backend).await;
+    let monitor = Browser::signed_in(&app, "monitor").await;
+    let csrf = monitor.csrf().await;
+    let csv = "id,observed_from,observed_to,reported,observer,kind,count_best,lat,lon,radius_m,text\n\
+               F-1,181030ZMAR25,181031ZMAR25,181100ZMAR25,patrol,shelling,3,48.0,38.0,200,<b>loud</b>\n\
+               F-2,181030ZMAR25,181032ZMAR25,181100ZMAR25,fixed_camera,shelling,4,48.001,38.001,200,\n\
+               F-3,181030ZMAR25,181031ZMAR25,181100ZMAR25,patrol,shelling,3,,,,\n";
+    let (status, page) = monitor
+        .post(
+            "/monitoring",
+            &[("_csrf", &csrf), ("format", "csv"), ("data", csv)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("2 observation(s) recorded, 0 already known, 1 rejected"),
+        "{page}"
+    );
+    assert!(page.contains("line 4 (F-3)"));
+    let (status, page) = monitor
+        .post(
+            "/monitoring",
+            &[
+                ("_csrf", &csrf),
+                ("format", "cot"),
+                ("data", "<!DOCTYPE x []><event/>"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"upload-error\""));
+    // The incident page: both observations, why they were joined, text escaped.
+    let (status, page, _) = monitor.get("/incidents/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"split-form\"") && page.contains(">near<"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>loud</b>") && page.contains("&#60;b&#62;loud"));
+    // Split needs a reason; with one, F-2 moves to incident 2; merging puts it back.
+    let (status, page) = monitor
+        .post(
+            "/incidents/1/decide",
+            &[
+                ("_csrf", &csrf),
+                ("action", "split"),
+                ("observation", "F-2"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"decision-error\""));
+    let (status, _) = monitor
+        .post(
+            "/incidents/1/decide",
+            &[
+                ("_csrf", &csrf),
+                ("action", "split"),
+                ("observation", "F-2"),
+                ("reason", "two impacts"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(monitor.get("/incidents/2").await.0, StatusCode::OK);
+    let (status, _) = monitor
+        .post(
+            "/incidents/1/decide",
+            &[
+                ("_csrf", &csrf),
+                ("action", "merge"),
+                ("from", "2"),
+                ("reason", "one after all"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(monitor.get("/incidents/2").await.0, StatusCode::NOT_FOUND);
+    // Observers read but do not decide.
+    let observer = Browser::signed_in(&app, "observer").await;
+    let (_, page, _) = observer.get("/incidents/1").await;
+    assert!(!page.contains("id=\"split-form\""));
+    let token = observer.csrf().await;
+    let (status, _) = observer
+        .post(
+            "/incidents/1/decide",
+            &[
+                ("_csrf", &token),
+                ("action", "merge"),
+                ("from", "1"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     app.finish().await;
 }
