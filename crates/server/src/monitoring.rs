@@ -185,6 +185,29 @@ impl State {
     pub fn sector(&self, i: &Incident) -> Option<&str> {
         monitor::sectors::assign(&self.sectors, i.location).map(|s| s.code.as_str())
     }
+
+    /// The daily report per sector from the incidents `viewer` may see; with `public_only`,
+    /// from public incidents alone.
+    pub fn daily_reports(
+        &self,
+        spec: &PeriodSpec,
+        day: jiff::civil::Date,
+        viewer: &Viewer,
+        public_only: bool,
+    ) -> Result<Vec<monitor::report::SectorReport>, String> {
+        let placed: Vec<monitor::report::Placed<'_>> = self
+            .correlator
+            .incidents()
+            .filter(|i| self.visible(viewer, i))
+            .map(|i| monitor::report::Placed {
+                incident: i,
+                sector: self.sector(i),
+                public: self.releasability(i) == Releasability::Public,
+            })
+            .collect();
+        let codes: Vec<String> = self.sectors.iter().map(|s| s.code.clone()).collect();
+        monitor::report::daily(spec, day, &codes, &placed, &self.efforts, public_only)
+    }
 }
 
 /// What became of a batch.

@@ -117,17 +117,8 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                     .map_err(|e| anyhow!(e))?,
             };
             let st = monitoring.sync(store).await?;
-            let placed: Vec<monitor::report::Placed<'_>> = st
-                .correlator
-                .incidents()
-                .map(|i| monitor::report::Placed {
-                    incident: i,
-                    sector: st.sector(i),
-                    public: st.releasability(i) == domain::access::Releasability::Public,
-                })
-                .collect();
-            let codes: Vec<String> = st.sectors.iter().map(|s| s.code.clone()).collect();
-            let reports = monitor::report::daily(spec, day, &codes, &placed, &st.efforts, false)
+            let reports = st
+                .daily_reports(spec, day, &store::Viewer::Everything, false)
                 .map_err(|e| anyhow!(e))?;
             if csv {
                 print(&monitor::report::to_csv(&reports));

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use monitor::ingest::Batch;
-use monitor::report::{Effort, Placed};
+use monitor::report::Effort;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::Viewer;
@@ -414,19 +414,9 @@ async fn report(state: &AppState, viewer: &Viewer, q: &ReportQuery) -> Result<Re
             .map_err(ApiError::internal)?,
     };
     let st = state.monitoring.sync(state.store.as_ref()).await?;
-    let placed: Vec<Placed<'_>> = st
-        .correlator
-        .incidents()
-        .filter(|i| st.visible(viewer, i))
-        .map(|i| Placed {
-            incident: i,
-            sector: st.sector(i),
-            public: st.releasability(i) == domain::access::Releasability::Public,
-        })
-        .collect();
-    let codes: Vec<String> = st.sectors.iter().map(|s| s.code.clone()).collect();
     let public_only = *viewer == Viewer::Public;
-    let reports = monitor::report::daily(spec, day, &codes, &placed, &st.efforts, public_only)
+    let reports = st
+        .daily_reports(spec, day, viewer, public_only)
         .map_err(ApiError::internal)?;
     drop(st);
     match q.format.as_deref().unwrap_or("json") {

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::access::Role;
-use monitor::report::{Placed, SectorReport};
+use monitor::report::SectorReport;
 use serde::Deserialize;
 
 use super::{render, Chrome, WebForm, WebResult};
@@ -74,16 +74,8 @@ async fn page(
         .incidents()
         .filter(|i| st.visible(&viewer, i))
         .collect();
-    let placed: Vec<Placed<'_>> = visible
-        .iter()
-        .map(|i| Placed {
-            incident: i,
-            sector: st.sector(i),
-            public: st.releasability(i) == domain::access::Releasability::Public,
-        })
-        .collect();
-    let codes: Vec<String> = st.sectors.iter().map(|s| s.code.clone()).collect();
-    let reports = monitor::report::daily(spec, day, &codes, &placed, &st.efforts, false)
+    let reports = st
+        .daily_reports(spec, day, &viewer, false)
         .map_err(ApiError::internal)?;
     let mut incidents: Vec<Row> = visible
         .iter()
