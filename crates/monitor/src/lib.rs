@@ -3,6 +3,7 @@
 //! Pure: plain inputs, plain outputs, no I/O. The server and the command line store and
 //! serve what this crate computes.
 
+pub mod alerts;
 pub mod correlate;
 pub mod cot;
 pub mod dtg;
