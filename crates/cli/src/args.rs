@@ -205,6 +205,9 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (when served over HTTPS, directly or behind a proxy).
     #[arg(long, env = "COALITION_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Publish monitoring alerts to this NATS server (e.g. nats://127.0.0.1:4222).
+    #[arg(long, env = "COALITION_NATS_URL")]
+    pub nats: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,7 +20,7 @@ use crate::model::EventKind;
 pub struct Rule {
     pub name: String,
     /// One sector, or every sector when left out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sector: Option<String>,
     #[serde(default)]
     pub kinds: Vec<EventKind>,

@@ -174,9 +174,20 @@ impl Application {
             state,
         } = self;
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let publisher = state.settings.nats_url.clone().map(|url| {
+            monitoring::spawn_publisher(
+                state.clone(),
+                url,
+                state.settings.alert_subject.clone(),
+                state.settings.alert_interval,
+            )
+        });
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
+        if let Some(p) = publisher {
+            p.abort();
+        }
         state
             .jobs
             .stop(state.store.as_ref(), Duration::from_secs(10))

@@ -20,6 +20,8 @@ use crate::error::ApiError;
 
 /// Reference-table name of the sectors' GeoJSON.
 pub const SECTORS: &str = "sectors";
+/// Reference-table name of the alert rules and escalation ladder (JSON).
+pub const ALERT_RULES: &str = "alert_rules";
 
 pub struct Stored {
     pub observation: Observation,
@@ -32,6 +34,9 @@ pub struct State {
     pub efforts: Vec<(Effort, Option<String>)>,
     pub sectors: Vec<Sector>,
     sectors_text: Option<String>,
+    pub alert_config: monitor::alerts::Config,
+    alert_text: Option<String>,
+    pub acks: HashMap<String, monitor::alerts::Acknowledgement>,
     last_seq: i64,
     /// Outcome of each observation, by log sequence (for the ingest answer).
     outcomes: HashMap<i64, Outcome>,
@@ -72,6 +77,9 @@ impl Monitoring {
                 efforts: Vec::new(),
                 sectors: Vec::new(),
                 sectors_text: None,
+                alert_config: monitor::alerts::Config::default(),
+                alert_text: None,
+                acks: HashMap::new(),
                 last_seq: 0,
                 outcomes: HashMap::new(),
             })),
@@ -100,6 +108,14 @@ impl Monitoring {
                         .map(|x| x.code.clone())
                 });
             }
+        }
+        let rules = store.reference(ALERT_RULES).await?;
+        if rules != st.alert_text {
+            st.alert_config = match &rules {
+                Some(t) => serde_json::from_str(t).map_err(ApiError::internal)?,
+                None => monitor::alerts::Config::default(),
+            };
+            st.alert_text = rules;
         }
         let entries = store.monitor_log(st.last_seq).await?;
         for e in entries {
@@ -154,6 +170,15 @@ impl Monitoring {
                         }
                     }
                 }
+                "ack" => {
+                    st.acks.insert(
+                        e.reference.clone(),
+                        monitor::alerts::Acknowledgement {
+                            by: e.recorded_by.clone(),
+                            at: e.recorded_at,
+                        },
+                    );
+                }
                 other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
             }
         }
@@ -184,6 +209,29 @@ impl State {
 
     pub fn sector(&self, i: &Incident) -> Option<&str> {
         monitor::sectors::assign(&self.sectors, i.location).map(|s| s.code.as_str())
+    }
+
+    /// Every alert the incidents `viewer` may see raise, with where it stands at `now`.
+    pub fn standings(
+        &self,
+        viewer: &Viewer,
+        now: jiff::Timestamp,
+    ) -> Vec<monitor::alerts::Standing> {
+        let located: Vec<monitor::alerts::Located<'_>> = self
+            .correlator
+            .incidents()
+            .filter(|i| self.visible(viewer, i))
+            .map(|i| monitor::alerts::Located {
+                incident: i,
+                sector: self.sector(i),
+            })
+            .collect();
+        monitor::alerts::evaluate(&self.alert_config, &located)
+            .iter()
+            .map(|a| {
+                monitor::alerts::standing(a, &self.alert_config.ladder, self.acks.get(&a.id), now)
+            })
+            .collect()
     }
 
     /// The daily report per sector from the incidents `viewer` may see; with `public_only`,
@@ -271,5 +319,60 @@ pub async fn ingest(
         accepted,
         already_known,
         rejected,
+    })
+}
+
+/// Publishes every alert, and every step it climbs on the escalation ladder, to NATS on
+/// `<prefix>.<level>` (e.g. `coalition.alerts.hq`) as JSON, checking every `interval`. Each
+/// (alert, level) is published once per server process (at least once overall).
+pub fn spawn_publisher(
+    state: crate::AppState,
+    url: String,
+    prefix: String,
+    interval: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut published: std::collections::HashSet<(String, usize, bool)> =
+            std::collections::HashSet::new();
+        let mut client: Option<async_nats::Client> = None;
+        loop {
+            if client.is_none() {
+                match async_nats::connect(url.as_str()).await {
+                    Ok(c) => client = Some(c),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot reach NATS; alerts are not published yet")
+                    }
+                }
+            }
+            if let Some(c) = &client {
+                let standings = match state.monitoring.sync(state.store.as_ref()).await {
+                    Ok(st) => st.standings(&Viewer::Everything, jiff::Timestamp::now()),
+                    Err(e) => {
+                        tracing::error!(error = %e, "alerts could not be worked out");
+                        Vec::new()
+                    }
+                };
+                for s in standings {
+                    let key = (s.alert.id.clone(), s.level, s.acknowledged.is_some());
+                    if published.contains(&key) {
+                        continue;
+                    }
+                    let subject = format!("{prefix}.{}", s.level_name);
+                    match serde_json::to_vec(&s) {
+                        Ok(body) => match c.publish(subject, body.into()).await {
+                            Ok(()) => {
+                                published.insert(key);
+                            }
+                            Err(e) => tracing::warn!(error = %e, "an alert could not be published"),
+                        },
+                        Err(e) => tracing::error!(error = %e, "an alert could not be written"),
+                    }
+                }
+                if let Err(e) = c.flush().await {
+                    tracing::warn!(error = %e, "NATS flush failed");
+                }
+            }
+            tokio::time::sleep(interval).await;
+        }
     })
 }

@@ -24,6 +24,8 @@ pub enum Access {
     Hq,
     /// Monitors, planners and administrators.
     Monitor,
+    /// Everyone signed in but observers (who acknowledge alerts).
+    Responder,
     /// Administrators.
     Admin,
 }
@@ -76,6 +78,10 @@ pub const ROUTES: &[Route] = &[
     r("PUT", "/sectors", Access::Hq),
     r("GET", "/reports/daily", Access::SignedIn),
     r("GET", "/open-data/reports/daily", Access::Anyone),
+    r("GET", "/alerts", Access::SignedIn),
+    r("POST", "/alerts/{id}/ack", Access::Responder),
+    r("GET", "/alert-rules", Access::SignedIn),
+    r("PUT", "/alert-rules", Access::Hq),
     r("GET", "/offers", Access::Anyone),
     r("POST", "/offers", Access::OfferManager),
     r("GET", "/offers/{id}", Access::Anyone),
@@ -164,6 +170,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(api::monitoring::daily_report))
         .routes(routes!(api::monitoring::public_report))
+        .routes(routes!(api::monitoring::alerts))
+        .routes(routes!(api::monitoring::acknowledge))
+        .routes(routes!(
+            api::monitoring::alert_rules,
+            api::monitoring::put_alert_rules
+        ))
         .routes(routes!(api::offers::list, api::offers::create))
         .routes(routes!(api::offers::get, api::offers::update))
         .routes(routes!(api::offers::change_status))

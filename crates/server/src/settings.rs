@@ -23,6 +23,12 @@ pub struct Settings {
     pub sign_in_window: Duration,
     /// Longest planner run the API accepts, in seconds.
     pub max_plan_seconds: f64,
+    /// NATS server to publish alerts to (`nats://host:4222`); none: alerts are only served.
+    pub nats_url: Option<String>,
+    /// Subject prefix for alerts; the ladder level is appended (`coalition.alerts.hq`).
+    pub alert_subject: String,
+    /// How often alerts and their escalation are checked for publishing.
+    pub alert_interval: Duration,
 }
 
 impl Default for Settings {
@@ -37,6 +43,9 @@ impl Default for Settings {
             sign_in_attempts_per_address: 30,
             sign_in_window: Duration::from_secs(15 * 60),
             max_plan_seconds: 600.0,
+            nats_url: None,
+            alert_subject: "coalition.alerts".into(),
+            alert_interval: Duration::from_secs(10),
         }
     }
 }

@@ -14,6 +14,7 @@ fn settings(args: &ServeArgs, url: &str) -> server::Settings {
         bind: args.bind,
         database_url: url.to_owned(),
         secure_cookies: args.secure_cookies,
+        nats_url: args.nats.clone(),
         ..server::Settings::default()
     }
 }

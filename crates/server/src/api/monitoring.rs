@@ -457,3 +457,110 @@ pub async fn public_report(
 ) -> ApiResult<Response> {
     report(&state, &Viewer::Public, &q).await
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertQuery {
+    /// Only alerts nobody has acknowledged yet.
+    pub open: Option<bool>,
+}
+
+/// Alerts raised by the incidents the caller may see, each with its level on the escalation
+/// ladder, when it is due and who acknowledged it.
+#[utoipa::path(get, path = "/alerts", tag = "monitoring", params(AlertQuery),
+    responses((status = 200, body = [Object])),
+    security(("session" = []), ("token" = [])))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<Json<Vec<monitor::alerts::Standing>>> {
+    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let mut list = st.standings(&caller.viewer(), jiff::Timestamp::now());
+    if q.open == Some(true) {
+        list.retain(|s| s.acknowledged.is_none());
+    }
+    list.sort_by_key(|s| std::cmp::Reverse(s.alert.raised_at));
+    Ok(Json(list))
+}
+
+/// Acknowledges an alert; it stops climbing the ladder. The first acknowledgement counts.
+#[utoipa::path(post, path = "/alerts/{id}/ack", tag = "monitoring", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)),
+    security(("session" = []), ("token" = [])))]
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if caller.signed_in()?.role == domain::access::Role::Observer {
+        return Err(ApiError::Forbidden(
+            "observers may not acknowledge alerts".into(),
+        ));
+    }
+    let store = state.store.as_ref();
+    {
+        let st = state.monitoring.sync(store).await?;
+        let known = st
+            .standings(&caller.viewer(), jiff::Timestamp::now())
+            .into_iter()
+            .find(|s| s.alert.id == id)
+            .ok_or_else(|| ApiError::NotFound(format!("there is no alert {id}")))?;
+        if let Some(a) = known.acknowledged {
+            return Err(ApiError::Conflict(format!(
+                "alert {id} was acknowledged by {} at {}",
+                a.by, a.at
+            )));
+        }
+    }
+    let result = store
+        .append_monitor_log("ack", &[(id.clone(), "{}".to_owned())], &caller.actor())
+        .await?;
+    if !matches!(result.first(), Some(store::Appended::New(_))) {
+        return Err(ApiError::Conflict(format!(
+            "alert {id} was already acknowledged"
+        )));
+    }
+    let st = state.monitoring.sync(store).await?;
+    let now = st
+        .standings(&caller.viewer(), jiff::Timestamp::now())
+        .into_iter()
+        .find(|s| s.alert.id == id);
+    Ok(Json(serde_json::json!({"alert": now})))
+}
+
+/// The alert rules and escalation ladder in force.
+#[utoipa::path(get, path = "/alert-rules", tag = "monitoring",
+    responses((status = 200, body = Object)),
+    security(("session" = []), ("token" = [])))]
+pub async fn alert_rules(
+    State(state): State<AppState>,
+    SignedIn(_caller): SignedIn,
+) -> ApiResult<Json<monitor::alerts::Config>> {
+    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    Ok(Json(st.alert_config.clone()))
+}
+
+/// Replaces the alert rules and escalation ladder.
+#[utoipa::path(put, path = "/alert-rules", tag = "monitoring", request_body = Object,
+    responses((status = 200, body = Object), (status = 403, body = crate::ErrorBody),
+        (status = 422, body = crate::ErrorBody)),
+    security(("session" = []), ("token" = [])))]
+pub async fn put_alert_rules(
+    State(state): State<AppState>,
+    Hq(caller): Hq,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<monitor::alerts::Config>> {
+    let config: monitor::alerts::Config = serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid("invalid_alert_rules", e.to_string()))?;
+    config
+        .check()
+        .map_err(|e| ApiError::invalid("invalid_alert_rules", e))?;
+    let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
+    state
+        .store
+        .put_reference(monitoring::ALERT_RULES, &text, &caller.actor())
+        .await?;
+    Ok(Json(config))
+}

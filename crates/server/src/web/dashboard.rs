@@ -14,6 +14,9 @@ use super::{render, Chrome, WebResult};
 use crate::caller::Caller;
 use crate::AppState;
 
+/// (id, summary, level, due, overdue)
+type AlertRow = (String, String, String, String, bool);
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
@@ -27,6 +30,8 @@ struct Dashboard {
     plan_summary: Option<Summary>,
     gaps: Vec<GapRow>,
     changes: Vec<Change>,
+    /// Open alerts, for signed-in viewers.
+    alerts: Option<Vec<AlertRow>>,
 }
 
 pub struct Change {
@@ -156,7 +161,33 @@ pub async fn page(State(state): State<AppState>, caller: Caller) -> WebResult {
         .map(|o| o.nation.clone())
         .collect::<BTreeSet<_>>()
         .len();
+    let alerts = if caller.signed_in().is_ok() {
+        let st = state.monitoring.sync(state.store.as_ref()).await?;
+        let mut open: Vec<_> = st
+            .standings(&caller.viewer(), jiff::Timestamp::now())
+            .into_iter()
+            .filter(|s| s.acknowledged.is_none())
+            .collect();
+        open.sort_by_key(|s| std::cmp::Reverse(s.alert.raised_at));
+        Some(
+            open.into_iter()
+                .take(10)
+                .map(|s| {
+                    (
+                        s.alert.id.clone(),
+                        s.alert.summary.clone(),
+                        s.level_name.clone(),
+                        s.due.map(|d| d.to_string()).unwrap_or_default(),
+                        s.overdue,
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     render(&Dashboard {
+        alerts,
         chrome: Chrome::new(&caller, "Dashboard", "/"),
         scenario: scenario.as_ref().map(|s| s.name().to_owned()),
         nations_by_status: nations_by_status(&offers),

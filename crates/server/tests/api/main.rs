@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers: a panic is a failed test")]
 
 mod aid;
+mod alerts;
 mod flows;
 mod helpers;
 mod matrix;

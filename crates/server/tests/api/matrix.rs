@@ -119,7 +119,8 @@ fn expect(access: Access, user: Option<&str>, ex: &Example) -> Expect {
         Access::Monitor if matches!(role, Some(Role::Admin | Role::Planner | Role::Monitor)) => {
             Expect::Allowed
         }
-        Access::Hq | Access::Admin | Access::Monitor => Expect::Forbidden,
+        Access::Responder if role != Some(Role::Observer) => Expect::Allowed,
+        Access::Hq | Access::Admin | Access::Monitor | Access::Responder => Expect::Forbidden,
         Access::AuditReader
             if matches!(
                 role,
@@ -172,8 +173,18 @@ async fn examples(
         | ("GET", "/plan-jobs" | "/audit" | "/audit/verify" | "/users" | "/tokens")
         | ("DELETE", "/session") => vec![plain(path)],
         ("GET", "/nations/{code}") => vec![plain("/nations/GBR")],
-        ("GET", "/incidents" | "/sectors" | "/reports/daily" | "/open-data/reports/daily") => {
-            vec![plain(path)]
+        ("GET", "/incidents" | "/sectors" | "/reports/daily" | "/open-data/reports/daily")
+        | ("GET", "/alerts" | "/alert-rules") => vec![plain(path)],
+        ("PUT", "/alert-rules") => vec![Example {
+            body: Some(serde_json::to_value(monitor::alerts::Config::default()).unwrap()),
+            ..plain(path)
+        }],
+        ("POST", "/alerts/{id}/ack") => {
+            // An incident against coalition forces raises an alert at once; one per call.
+            let mut o = observation(&format!("K-{n}"), n, 2);
+            o["against_coalition"] = json!(true);
+            let ids = seed_observations(app, &[o]).await;
+            vec![plain(&format!("/alerts/coalition:{}/ack", ids[0]))]
         }
         ("POST", "/observations") => vec![Example {
             body: Some(json!({"observations": [observation(&format!("M-{n}"), n, 0)]})),
