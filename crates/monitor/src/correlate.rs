@@ -114,13 +114,24 @@ pub struct Correlator {
     next_id: u64,
     incidents: BTreeMap<u64, (Incident, Vec<Member>)>,
     by_observation: HashMap<String, u64>,
-    grid: HashMap<(i64, i64), Vec<u64>>,
+    /// Incidents by (east cell, north cell, hour of their start).
+    grid: HashMap<(i64, i64, i64), Vec<u64>>,
+    /// The longest an incident has lasted so far (seconds): how far back a lookup must reach.
+    max_span_s: i64,
 }
+
+/// Seconds per time bucket of the grid.
+const BUCKET_S: i64 = 3600;
 
 fn cell(p: LatLon, size: f64) -> (i64, i64) {
     let y = p.lat.to_radians() * geo::EARTH_RADIUS_M;
     let x = p.lon.to_radians() * geo::EARTH_RADIUS_M * p.lat.to_radians().cos();
     ((x / size).floor() as i64, (y / size).floor() as i64)
+}
+
+fn key(p: LatLon, from: Timestamp, size: f64) -> (i64, i64, i64) {
+    let (x, y) = cell(p, size);
+    (x, y, from.as_second().div_euclid(BUCKET_S))
 }
 
 fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp), gap: SignedDuration) -> bool {
@@ -153,6 +164,7 @@ impl Correlator {
             incidents: BTreeMap::new(),
             by_observation: HashMap::new(),
             grid: HashMap::new(),
+            max_span_s: 0,
         }
     }
 
@@ -204,10 +216,17 @@ impl Correlator {
         let p = &self.params;
         let gap = SignedDuration::from_mins(i64::from(p.max_gap_min));
         let c = cell(m.place.centre(), p.max_join_m);
+        // Incidents that could overlap the window began no earlier than the window's start less
+        // the gap and the longest span, and no later than its end plus the gap.
+        let first = (m.window.0.as_second() - gap.as_secs() - self.max_span_s).div_euclid(BUCKET_S);
+        let last = (m.window.1.as_second() + gap.as_secs()).div_euclid(BUCKET_S);
         let mut best: Option<(f64, u64, Reason)> = None;
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                let Some(ids) = self.grid.get(&(c.0 + dx, c.1 + dy)) else {
+        for (dx, dy, t) in (-1..=1)
+            .flat_map(|dx| (-1..=1).map(move |dy| (dx, dy)))
+            .flat_map(|(dx, dy)| (first..=last).map(move |t| (dx, dy, t)))
+        {
+            {
+                let Some(ids) = self.grid.get(&(c.0 + dx, c.1 + dy, t)) else {
                     continue;
                 };
                 for id in ids {
@@ -415,8 +434,8 @@ impl Correlator {
         let Some((inc, members)) = self.incidents.get_mut(&id) else {
             return;
         };
-        let old_cell =
-            (!inc.observations.is_empty()).then(|| cell(inc.location, self.params.max_join_m));
+        let old_cell = (!inc.observations.is_empty())
+            .then(|| key(inc.location, inc.from, self.params.max_join_m));
         let p = self.params;
         let points: Vec<(LatLon, f64)> = members
             .iter()
@@ -499,7 +518,10 @@ impl Correlator {
         observers.sort();
         observers.dedup();
         inc.observers = observers;
-        let new_cell = cell(location, p.max_join_m);
+        self.max_span_s = self
+            .max_span_s
+            .max(inc.to.as_second() - inc.from.as_second());
+        let new_cell = key(location, inc.from, p.max_join_m);
         if old_cell != Some(new_cell) {
             if let Some(c) = old_cell {
                 if let Some(list) = self.grid.get_mut(&c) {
@@ -512,7 +534,7 @@ impl Correlator {
 
     fn remove(&mut self, id: u64) -> Option<(Incident, Vec<Member>)> {
         let (inc, members) = self.incidents.remove(&id)?;
-        let c = cell(inc.location, self.params.max_join_m);
+        let c = key(inc.location, inc.from, self.params.max_join_m);
         if let Some(list) = self.grid.get_mut(&c) {
             list.retain(|x| *x != id);
         }
