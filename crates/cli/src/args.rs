@@ -107,6 +107,13 @@ pub enum MonitorCommand {
     Ingest { file: PathBuf },
     /// Replace the monitoring sectors with a GeoJSON FeatureCollection.
     Sectors { file: PathBuf },
+    /// Correlate a CSV of observations in memory, without the database (for benchmarks):
+    /// prints the counts and time; writes each observation's incident with --assignments.
+    Correlate {
+        file: PathBuf,
+        #[arg(long)]
+        assignments: Option<PathBuf>,
+    },
     /// List incidents (newest first).
     Incidents {
         #[arg(long)]
