@@ -24,7 +24,6 @@ import json
 import math
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -106,12 +105,14 @@ def coalition_bin():
 
 def run_coalition(binary, csv_path, work):
     out = os.path.join(work, "assignments.csv")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # A fresh interpreter runs Coalition, so its children's peak memory is Coalition's alone.
+    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True); "
+             "sys.stdout.write(r.stdout); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)")
     started = time.perf_counter()
-    p = subprocess.run([binary, "--json", "monitor", "correlate", csv_path, "--assignments", out],
-                       capture_output=True, text=True, check=True)
+    p = subprocess.run([sys.executable, "-c", probe, binary, "--json", "monitor", "correlate", csv_path,
+                        "--assignments", out], capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = int(p.stderr.strip().splitlines()[-1])
     summary = json.loads(p.stdout)
     predicted = {}
     with open(out) as f:
@@ -119,7 +120,7 @@ def run_coalition(binary, csv_path, work):
         for line in f:
             oid, inc = line.rstrip("\n").split(",")
             predicted[oid] = int(inc)
-    return summary, predicted, wall, max(peak_kib, before)
+    return summary, predicted, wall, peak_kib
 
 
 def ensure_sklearn():
