@@ -28,6 +28,9 @@ pub struct Params {
     pub bearing_tolerance_deg: f64,
     /// Never join places further apart than this (metres); also the grid's cell size.
     pub max_join_m: f64,
+    /// An incident may not grow longer than this (minutes) by joining: a chain of sightings
+    /// minutes apart is several events, not one long one.
+    pub max_span_min: u32,
 }
 
 impl Default for Params {
@@ -37,6 +40,7 @@ impl Default for Params {
             slack_m: 250.0,
             bearing_tolerance_deg: 3.0,
             max_join_m: 5_000.0,
+            max_span_min: 60,
         }
     }
 }
@@ -220,6 +224,7 @@ impl Correlator {
         // the gap and the longest span, and no later than its end plus the gap.
         let first = (m.window.0.as_second() - gap.as_secs() - self.max_span_s).div_euclid(BUCKET_S);
         let last = (m.window.1.as_second() + gap.as_secs()).div_euclid(BUCKET_S);
+        let max_span = i64::from(p.max_span_min) * 60;
         let mut best: Option<(f64, u64, Reason)> = None;
         for (dx, dy, t) in (-1..=1)
             .flat_map(|dx| (-1..=1).map(move |dy| (dx, dy)))
@@ -234,6 +239,11 @@ impl Correlator {
                         continue;
                     };
                     if inc.kind != kind || !overlaps((inc.from, inc.to), m.window, gap) {
+                        continue;
+                    }
+                    let span =
+                        inc.to.max(m.window.1).as_second() - inc.from.min(m.window.0).as_second();
+                    if span > max_span {
                         continue;
                     }
                     if let Some((score, reason)) = self.agree(inc, members, m) {
@@ -898,5 +908,34 @@ mod tests {
             c.merge(1, other, "x"),
             Err(CorrelateError::DifferentKinds(1, other))
         );
+    }
+
+    #[test]
+    fn a_chain_of_sightings_does_not_grow_into_one_long_incident() {
+        let mut c = Correlator::new(Params::default());
+        for k in 0..16u32 {
+            let mut o = obs(
+                &format!("c{k}"),
+                &format!("P{k}"),
+                0,
+                "shelling",
+                point(EVENT, 200.0),
+                None,
+            );
+            let at = |m: u32| -> Timestamp {
+                Timestamp::from_second(1_742_292_000 + i64::from(m) * 60)
+                    .unwrap_or(Timestamp::UNIX_EPOCH)
+            };
+            o.observed_from = at(k * 8);
+            o.observed_to = at(k * 8 + 2);
+            o.reported = at(k * 8 + 30);
+            feed(&mut c, &o);
+        }
+        let spans: Vec<i64> = c
+            .incidents()
+            .map(|i| i.to.as_second() - i.from.as_second())
+            .collect();
+        assert!(spans.len() >= 2, "{spans:?}");
+        assert!(spans.iter().all(|s| *s <= 60 * 60), "{spans:?}");
     }
 }
