@@ -118,8 +118,8 @@ pub struct Correlator {
     next_id: u64,
     incidents: BTreeMap<u64, (Incident, Vec<Member>)>,
     by_observation: HashMap<String, u64>,
-    /// Incidents by (east cell, north cell, hour of their start).
-    grid: HashMap<(i64, i64, i64), Vec<u64>>,
+    /// Incidents by (kind, east cell, north cell, hour of their start).
+    grid: HashMap<GridKey, Vec<u64>>,
     /// The longest an incident has lasted so far (seconds): how far back a lookup must reach.
     max_span_s: i64,
 }
@@ -133,9 +133,11 @@ fn cell(p: LatLon, size: f64) -> (i64, i64) {
     ((x / size).floor() as i64, (y / size).floor() as i64)
 }
 
-fn key(p: LatLon, from: Timestamp, size: f64) -> (i64, i64, i64) {
+type GridKey = (EventKind, i64, i64, i64);
+
+fn key(kind: EventKind, p: LatLon, from: Timestamp, size: f64) -> GridKey {
     let (x, y) = cell(p, size);
-    (x, y, from.as_second().div_euclid(BUCKET_S))
+    (kind, x, y, from.as_second().div_euclid(BUCKET_S))
 }
 
 fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp), gap: SignedDuration) -> bool {
@@ -231,7 +233,7 @@ impl Correlator {
             .flat_map(|(dx, dy)| (first..=last).map(move |t| (dx, dy, t)))
         {
             {
-                let Some(ids) = self.grid.get(&(c.0 + dx, c.1 + dy, t)) else {
+                let Some(ids) = self.grid.get(&(kind, c.0 + dx, c.1 + dy, t)) else {
                     continue;
                 };
                 for id in ids {
@@ -445,7 +447,7 @@ impl Correlator {
             return;
         };
         let old_cell = (!inc.observations.is_empty())
-            .then(|| key(inc.location, inc.from, self.params.max_join_m));
+            .then(|| key(inc.kind, inc.location, inc.from, self.params.max_join_m));
         let p = self.params;
         let points: Vec<(LatLon, f64)> = members
             .iter()
@@ -531,7 +533,7 @@ impl Correlator {
         self.max_span_s = self
             .max_span_s
             .max(inc.to.as_second() - inc.from.as_second());
-        let new_cell = key(location, inc.from, p.max_join_m);
+        let new_cell = key(inc.kind, location, inc.from, p.max_join_m);
         if old_cell != Some(new_cell) {
             if let Some(c) = old_cell {
                 if let Some(list) = self.grid.get_mut(&c) {
@@ -544,7 +546,7 @@ impl Correlator {
 
     fn remove(&mut self, id: u64) -> Option<(Incident, Vec<Member>)> {
         let (inc, members) = self.incidents.remove(&id)?;
-        let c = key(inc.location, inc.from, self.params.max_join_m);
+        let c = key(inc.kind, inc.location, inc.from, self.params.max_join_m);
         if let Some(list) = self.grid.get_mut(&c) {
             list.retain(|x| *x != id);
         }
