@@ -135,6 +135,17 @@
         });
       });
 
+      // Incidents: a circle of their error radius, red when against coalition forces.
+      (data.incidents || []).forEach(function (i) {
+        L.circle([i.lat, i.lon], {
+          radius: Math.max(i.radius_m, 150),
+          color: i.against_coalition ? "#b71c1c" : "#6a1b9a",
+          weight: 1,
+          fillOpacity: 0.35
+        }).bindTooltip("Incident " + i.id + " · " + i.kind + " · " + i.when + " · count " + i.count)
+          .addTo(map);
+      });
+
       var body = document.querySelector("#map-regions tbody");
       data.regions.forEach(function (r) {
         var row = document.createElement("tr");

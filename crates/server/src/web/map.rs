@@ -57,6 +57,20 @@ pub struct MapData {
     pub plan: Option<i64>,
     pub regions: Vec<RegionCoverage>,
     pub contingents: Vec<Contingent>,
+    /// The newest incidents the viewer may see (at most 500).
+    pub incidents: Vec<MapIncident>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapIncident {
+    pub id: u64,
+    pub kind: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+    pub when: String,
+    pub count: u32,
+    pub against_coalition: bool,
 }
 
 pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Json<MapData>> {
@@ -122,9 +136,29 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
             },
         )
         .collect();
+    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let mut incidents: Vec<MapIncident> = st
+        .correlator
+        .incidents()
+        .filter(|i| st.visible(&viewer, i))
+        .map(|i| MapIncident {
+            id: i.id,
+            kind: i.kind.as_str(),
+            lat: i.location.lat,
+            lon: i.location.lon,
+            radius_m: i.radius_m,
+            when: monitor::dtg::format_dtg(i.from),
+            count: i.count.best,
+            against_coalition: i.against_coalition,
+        })
+        .collect();
+    drop(st);
+    incidents.sort_by_key(|i| std::cmp::Reverse(i.id));
+    incidents.truncate(500);
     Ok(Json(MapData {
         plan: plan.map(|p| p.record.id),
         regions: regions.into_values().collect(),
         contingents,
+        incidents,
     }))
 }

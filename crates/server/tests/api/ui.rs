@@ -761,6 +761,11 @@ async fn monitors_upload_observations_and_split_and_merge_incidents_through_form
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(monitor.get("/incidents/2").await.0, StatusCode::NOT_FOUND);
+    // The incident is on the map data, with its place and error radius.
+    let (_, data, _) = monitor.get("/map/data.json").await;
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["incidents"][0]["id"], 1, "{data}");
+    assert_eq!(data["incidents"][0]["kind"], "shelling");
     // Observers read but do not decide.
     let observer = Browser::signed_in(&app, "observer").await;
     let (_, page, _) = observer.get("/incidents/1").await;
