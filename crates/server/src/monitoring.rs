@@ -25,6 +25,8 @@ pub const ALERT_RULES: &str = "alert_rules";
 
 pub struct Stored {
     pub observation: Observation,
+    /// Where the observation puts its event (worked out once, when it was logged).
+    pub place: Place,
     pub sector: Option<String>,
 }
 
@@ -99,14 +101,10 @@ impl Monitoring {
             st.sectors_text = text;
             let sectors = st.sectors.clone();
             for s in st.observations.values_mut() {
-                s.sector = sector_of(&sectors, &s.observation);
+                s.sector = sector_of(&sectors, &s.place);
             }
             for (e, sector) in st.efforts.iter_mut() {
-                *sector = e.sector.clone().or_else(|| {
-                    e.position
-                        .and_then(|p| monitor::sectors::assign(&sectors, p))
-                        .map(|x| x.code.clone())
-                });
+                *sector = effort_sector(&sectors, e);
             }
         }
         let rules = store.reference(ALERT_RULES).await?;
@@ -135,22 +133,19 @@ impl Monitoring {
                     };
                     let outcome = st.correlator.add(&o, place);
                     st.outcomes.insert(e.seq, outcome);
-                    let sector = sector_of(&st.sectors, &o);
+                    let sector = sector_of(&st.sectors, &place);
                     st.observations.insert(
                         o.id.clone(),
                         Stored {
                             observation: o,
+                            place,
                             sector,
                         },
                     );
                 }
                 "effort" => {
                     if let Ok(x) = serde_json::from_str::<Effort>(&e.body) {
-                        let sector = x.sector.clone().or_else(|| {
-                            x.position
-                                .and_then(|p| monitor::sectors::assign(&st.sectors, p))
-                                .map(|s| s.code.clone())
-                        });
+                        let sector = effort_sector(&st.sectors, &x);
                         st.efforts.push((x, sector));
                     }
                 }
@@ -186,9 +181,17 @@ impl Monitoring {
     }
 }
 
-fn sector_of(sectors: &[Sector], o: &Observation) -> Option<String> {
-    let place: Place = o.check().ok()?;
+fn sector_of(sectors: &[Sector], place: &Place) -> Option<String> {
     monitor::sectors::assign(sectors, place.centre()).map(|s| s.code.clone())
+}
+
+/// The sector effort was given for, or the one its position falls in.
+fn effort_sector(sectors: &[Sector], e: &Effort) -> Option<String> {
+    e.sector.clone().or_else(|| {
+        e.position
+            .and_then(|p| monitor::sectors::assign(sectors, p))
+            .map(|s| s.code.clone())
+    })
 }
 
 impl State {
