@@ -31,9 +31,18 @@ impl From<FxError> for ApiError {
     }
 }
 
+/// The shipped rates, read once (a test checks the shipped file reads).
+fn shipped_rates() -> Result<&'static RateTable, ApiError> {
+    static SHIPPED: std::sync::OnceLock<Result<RateTable, FxError>> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| RateTable::from_csv(ECB_RATES))
+        .as_ref()
+        .map_err(ApiError::internal)
+}
+
 /// The shipped rates with every imported rate over them.
 pub async fn rates(store: &dyn Store) -> Result<RateTable, ApiError> {
-    let mut table = RateTable::from_csv(ECB_RATES).map_err(ApiError::internal)?;
+    let mut table = shipped_rates()?.clone();
     if let Some(imported) = store.reference(FX_TABLE).await? {
         table.merge(RateTable::from_csv(&imported).map_err(ApiError::internal)?);
     }
@@ -63,8 +72,15 @@ pub async fn import_rates(
 
 /// The imported country figures, or the shipped ones.
 pub async fn countries(store: &dyn Store) -> Result<Vec<CountryFacts>, ApiError> {
-    let text = store.reference(COUNTRY_TABLE).await?;
-    burden::read_countries(text.as_deref().unwrap_or(COUNTRIES)).map_err(ApiError::internal)
+    static SHIPPED: std::sync::OnceLock<Result<Vec<CountryFacts>, String>> =
+        std::sync::OnceLock::new();
+    match store.reference(COUNTRY_TABLE).await? {
+        Some(text) => burden::read_countries(&text).map_err(ApiError::internal),
+        None => SHIPPED
+            .get_or_init(|| burden::read_countries(COUNTRIES))
+            .clone()
+            .map_err(ApiError::internal),
+    }
 }
 
 /// Replaces the country figures with a CSV in `data/countries.csv`'s layout.
