@@ -30,6 +30,33 @@ pub struct SqlStore {
     backend: Backend,
 }
 
+/// Fails with [`StoreError::VersionConflict`] unless `found` is the version the caller read.
+fn check_version(kind: &'static str, id: &str, expected: Option<i64>, found: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != found => Err(StoreError::VersionConflict {
+            kind,
+            id: id.to_owned(),
+            expected,
+            found,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An `UPDATE … WHERE version = $n` that touched no row lost a race to another writer.
+fn check_updated(kind: &'static str, id: &str, rows: u64, version: i64) -> Result<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict {
+            kind,
+            id: id.to_owned(),
+            expected: version,
+            found: version + 1,
+        })
+    }
+}
+
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -881,14 +908,7 @@ impl Store for SqlStore {
     ) -> Result<Versioned<Offer>> {
         let mut tx = write_tx(&self.pool, self.backend).await?;
         let (body, version) = offer_row(&mut tx, &offer.id).await?;
-        if expected_version != version {
-            return Err(StoreError::VersionConflict {
-                kind: "offer",
-                id: offer.id.to_string(),
-                expected: expected_version,
-                found: version,
-            });
-        }
+        check_version("offer", offer.id.as_str(), Some(expected_version), version)?;
         let history = history_of(&mut tx, &offer.id).await?;
         let before = offer_from(&body, history)?;
         if offer.nation != before.nation {
@@ -925,14 +945,7 @@ impl Store for SqlStore {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::VersionConflict {
-                kind: "offer",
-                id: offer.id.to_string(),
-                expected: version,
-                found: version + 1,
-            });
-        }
+        check_updated("offer", offer.id.as_str(), updated.rows_affected(), version)?;
         audit::record(
             &mut tx,
             actor,
@@ -964,14 +977,7 @@ impl Store for SqlStore {
     ) -> Result<Versioned<Offer>> {
         let mut tx = write_tx(&self.pool, self.backend).await?;
         let (body, version) = offer_row(&mut tx, id).await?;
-        if let Some(expected) = expected_version.filter(|e| *e != version) {
-            return Err(StoreError::VersionConflict {
-                kind: "offer",
-                id: id.to_string(),
-                expected,
-                found: version,
-            });
-        }
+        check_version("offer", id.as_str(), expected_version, version)?;
         check_sources(&mut tx, change.source.iter()).await?;
         let history = history_of(&mut tx, id).await?;
         let mut offer = offer_from(&body, history)?;
@@ -989,14 +995,7 @@ impl Store for SqlStore {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::VersionConflict {
-                kind: "offer",
-                id: id.to_string(),
-                expected: version,
-                found: version + 1,
-            });
-        }
+        check_updated("offer", id.as_str(), updated.rows_affected(), version)?;
         insert_change(&mut tx, id.as_str(), seq(offer.history.len() - 1), &change).await?;
         let change_json =
             serde_json::to_value(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -1173,14 +1172,7 @@ impl Store for SqlStore {
     ) -> Result<Versioned<Commitment>> {
         let mut tx = write_tx(&self.pool, self.backend).await?;
         let (before, version) = commitment_row(&mut tx, id).await?;
-        if let Some(expected) = expected_version.filter(|e| *e != version) {
-            return Err(StoreError::VersionConflict {
-                kind: "commitment",
-                id: id.to_string(),
-                expected,
-                found: version,
-            });
-        }
+        check_version("commitment", id.as_str(), expected_version, version)?;
         check_sources(&mut tx, stage.sources.iter()).await?;
         let mut after = before.clone();
         after.advance(stage).map_err(StoreError::InvalidChange)?;
@@ -1194,14 +1186,7 @@ impl Store for SqlStore {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::VersionConflict {
-                kind: "commitment",
-                id: id.to_string(),
-                expected: version,
-                found: version + 1,
-            });
-        }
+        check_updated("commitment", id.as_str(), updated.rows_affected(), version)?;
         audit::record(
             &mut tx,
             actor,
