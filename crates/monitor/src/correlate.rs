@@ -232,26 +232,25 @@ impl Correlator {
             .flat_map(|dx| (-1..=1).map(move |dy| (dx, dy)))
             .flat_map(|(dx, dy)| (first..=last).map(move |t| (dx, dy, t)))
         {
-            {
-                let Some(ids) = self.grid.get(&(kind, c.0 + dx, c.1 + dy, t)) else {
+            let Some(ids) = self.grid.get(&(kind, c.0 + dx, c.1 + dy, t)) else {
+                continue;
+            };
+            for id in ids {
+                let Some((inc, members)) = self.incidents.get(id) else {
                     continue;
                 };
-                for id in ids {
-                    let Some((inc, members)) = self.incidents.get(id) else {
-                        continue;
-                    };
-                    if inc.kind != kind || !overlaps((inc.from, inc.to), m.window, gap) {
-                        continue;
-                    }
-                    let span =
-                        inc.to.max(m.window.1).as_second() - inc.from.min(m.window.0).as_second();
-                    if span > max_span {
-                        continue;
-                    }
-                    if let Some((score, reason)) = self.agree(inc, members, m) {
-                        if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
-                            best = Some((score, *id, reason));
-                        }
+                // The grid is keyed by kind: every candidate here is of the observation's kind.
+                if !overlaps((inc.from, inc.to), m.window, gap) {
+                    continue;
+                }
+                let span =
+                    inc.to.max(m.window.1).as_second() - inc.from.min(m.window.0).as_second();
+                if span > max_span {
+                    continue;
+                }
+                if let Some((score, reason)) = self.agree(inc, members, m) {
+                    if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+                        best = Some((score, *id, reason));
                     }
                 }
             }
