@@ -236,16 +236,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let cookie = r
-            .headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let cookie = session_cookie(&r);
         let body: serde_json::Value = r.json().await.unwrap();
         (cookie, body["csrf_token"].as_str().unwrap().to_owned())
     }
@@ -268,4 +259,17 @@ impl TestApp {
             eprintln!("ran: API suite on PostgreSQL database {name} (dropped)");
         }
     }
+}
+
+/// The `name=value` of the session cookie a sign-in answer sets.
+pub fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }

@@ -41,17 +41,7 @@ impl Browser {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in as {user}");
-        let cookie = r
-            .headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        b.cookie = Some(cookie);
+        b.cookie = Some(crate::helpers::session_cookie(&r));
         b
     }
 
