@@ -42,11 +42,20 @@ pub fn parse_dtg(s: &str) -> Result<Timestamp, String> {
     if rest.len() < 5 {
         return Err(bad());
     }
-    let (month, year) = rest.split_at(3);
+    // The month is three letters; anything else (a character of several bytes among them)
+    // cannot be one.
+    let Some((month, year)) = rest.split_at_checked(3) else {
+        return Err(format!(
+            "\"{s}\": \"{rest}\" does not start with a month (JAN–DEC)"
+        ));
+    };
     let month = MONTHS
         .iter()
         .position(|m| *m == month)
         .ok_or_else(|| format!("\"{s}\": \"{month}\" is not a month (JAN–DEC)"))?;
+    if !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let year: i16 = match year.len() {
         2 => 2000 + year.parse::<i16>().map_err(|_| bad())?,
         4 => year.parse().map_err(|_| bad())?,
@@ -140,6 +149,13 @@ mod tests {
             ("182500ZMAR25", "\"182500ZMAR25\""),
             ("290000ZFEB25", "\"290000ZFEB25\""),
             ("181200ZMAR2", "not a date-time group"),
+            // Found by fuzzing: a character of several bytes across the month's end panicked.
+            ("181200ZMAé25", "does not start with a month"),
+            ("202719T12\u{625}-021Z", "does not start with a month"),
+            // The year is digits only: these were read as 1999 and 2001.
+            ("181200ZMAR-1", "not a date-time group"),
+            ("181200ZMAR+1", "not a date-time group"),
+            ("181200ZMAR+999", "not a date-time group"),
         ] {
             let e = parse_dtg(bad).unwrap_err();
             assert!(e.contains(want), "{bad}: {e}");
