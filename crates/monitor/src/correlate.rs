@@ -8,13 +8,21 @@
 //! incremental (one observation at a time, through a grid index), and reversible: a monitor may
 //! split observations off an incident or merge two incidents.
 
-use std::collections::{BTreeMap, HashMap};
+mod detail;
+mod grid;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::geo::{self, LatLon};
 use crate::model::{Count, EventKind, Observation, Place};
+
+pub use detail::{Crossing, Detail, OffBearing, SamePost};
+use grid::{Grid, Summary};
 
 /// Correlation settings; the defaults are documented in `docs/monitoring.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
@@ -53,7 +61,8 @@ pub struct Reason {
     /// the incident), `crossing` (two bearings cross), `merged` or `split` (a monitor's
     /// decision).
     pub rule: &'static str,
-    pub detail: String,
+    /// The numbers behind the rule; shown (and serialized) as a sentence.
+    pub detail: Detail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,14 +83,45 @@ pub struct Incident {
     pub observers: Vec<String>,
 }
 
+/// What the correlator keeps of an observation besides its id (which is the incident's
+/// `observations` entry at the same position).
 #[derive(Debug, Clone)]
 struct Member {
-    id: String,
     place: Place,
     window: (Timestamp, Timestamp),
     count: Count,
     against_coalition: bool,
-    observer: String,
+    /// The observer's id when one was given; otherwise the observation's own id stands for it.
+    observer: Option<String>,
+}
+
+/// A member with its observation's id.
+type Named = (String, Member);
+
+/// An incident with its members, `members[i]` being `incident.observations[i]`.
+#[derive(Debug, Clone)]
+struct Record {
+    incident: Incident,
+    members: Vec<Member>,
+}
+
+impl Record {
+    /// Who observed member `i`: its observer id, or its own id.
+    fn observer(&self, i: usize) -> &str {
+        match (&self.members[i].observer, self.incident.observations.get(i)) {
+            (Some(o), _) => o,
+            (None, Some(id)) => id,
+            (None, None) => "",
+        }
+    }
+
+    fn members(&self) -> impl Iterator<Item = (&str, &Member)> {
+        self.incident
+            .observations
+            .iter()
+            .map(String::as_str)
+            .zip(&self.members)
+    }
 }
 
 /// What happened to an observation.
@@ -115,29 +155,11 @@ pub enum CorrelateError {
 
 pub struct Correlator {
     params: Params,
-    next_id: u64,
-    incidents: BTreeMap<u64, (Incident, Vec<Member>)>,
+    /// Incidents by id (at `id - 1`; ids are handed out in order); one merged away is `None`.
+    incidents: Vec<Option<Box<Record>>>,
     by_observation: HashMap<String, u64>,
-    /// Incidents by (kind, east cell, north cell, hour of their start).
-    grid: HashMap<GridKey, Vec<u64>>,
-    /// The longest an incident has lasted so far (seconds): how far back a lookup must reach.
-    max_span_s: i64,
-}
-
-/// Seconds per time bucket of the grid.
-const BUCKET_S: i64 = 3600;
-
-fn cell(p: LatLon, size: f64) -> (i64, i64) {
-    let y = p.lat.to_radians() * geo::EARTH_RADIUS_M;
-    let x = p.lon.to_radians() * geo::EARTH_RADIUS_M * p.lat.to_radians().cos();
-    ((x / size).floor() as i64, (y / size).floor() as i64)
-}
-
-type GridKey = (EventKind, i64, i64, i64);
-
-fn key(kind: EventKind, p: LatLon, from: Timestamp, size: f64) -> GridKey {
-    let (x, y) = cell(p, size);
-    (kind, x, y, from.as_second().div_euclid(BUCKET_S))
+    /// Each incident's summary, filed by kind, place and hours.
+    grid: Grid,
 }
 
 fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp), gap: SignedDuration) -> bool {
@@ -162,15 +184,22 @@ fn off_ray(p: LatLon, from: LatLon, bearing: f64, min_m: f64, max_m: f64) -> (f6
     (across.hypot(beyond), along)
 }
 
+/// A candidate join: its score (lower is closer), the rule and the numbers behind it.
+type Agreement = (f64, &'static str, Detail);
+
+/// The position of incident `id` in the list of incidents.
+fn slot(id: u64) -> Option<usize> {
+    usize::try_from(id.checked_sub(1)?).ok()
+}
+
 impl Correlator {
     pub fn new(params: Params) -> Self {
+        let gap_s = i64::from(params.max_gap_min) * 60;
         Self {
             params,
-            next_id: 1,
-            incidents: BTreeMap::new(),
+            incidents: Vec::new(),
             by_observation: HashMap::new(),
-            grid: HashMap::new(),
-            max_span_s: 0,
+            grid: Grid::new(params.max_join_m, gap_s),
         }
     }
 
@@ -178,16 +207,25 @@ impl Correlator {
         &self.params
     }
 
+    /// Every incident, in the order they were opened.
     pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.incidents.values().map(|(i, _)| i)
+        self.incidents.iter().flatten().map(|r| &r.incident)
     }
 
     pub fn incident(&self, id: u64) -> Option<&Incident> {
-        self.incidents.get(&id).map(|(i, _)| i)
+        self.record(id).map(|r| &r.incident)
     }
 
     pub fn incident_of(&self, observation: &str) -> Option<u64> {
         self.by_observation.get(observation).copied()
+    }
+
+    fn record(&self, id: u64) -> Option<&Record> {
+        self.incidents.get(slot(id)?)?.as_deref()
+    }
+
+    fn record_mut(&mut self, id: u64) -> Option<&mut Record> {
+        self.incidents.get_mut(slot(id)?)?.as_deref_mut()
     }
 
     /// Adds an observation whose place [`Observation::check`] worked out.
@@ -196,95 +234,93 @@ impl Correlator {
             return Outcome::AlreadyKnown { incident };
         }
         let member = Member {
-            id: o.id.clone(),
             place,
             window: o.window(),
             count: o.count,
             against_coalition: o.against_coalition,
-            observer: o.observer_id.clone().unwrap_or_else(|| o.id.clone()),
+            observer: o.observer_id.clone(),
         };
-        match self.best_match(o.kind, &member) {
-            Some((id, reason)) => {
-                self.attach(id, member, reason.clone());
+        let observer = o.observer_id.as_deref().unwrap_or(&o.id);
+        match self.best_match(o.kind, &member, observer) {
+            Some((id, rule, detail)) => {
+                let reason = Reason {
+                    observation: o.id.clone(),
+                    rule,
+                    detail,
+                };
+                self.attach(id, o.id.clone(), member, reason.clone());
                 Outcome::Joined {
                     incident: id,
                     reason,
                 }
             }
             None => {
-                let id = self.open(o.kind, vec![member], "first", "opened the incident".into());
+                let id = self.open(
+                    o.kind,
+                    vec![(o.id.clone(), member)],
+                    "first",
+                    Detail::Opened,
+                );
                 Outcome::Opened { incident: id }
             }
         }
     }
 
-    fn best_match(&self, kind: EventKind, m: &Member) -> Option<(u64, Reason)> {
+    /// The closest incident `m` may join (ties go to the older incident), with why.
+    fn best_match(
+        &self,
+        kind: EventKind,
+        m: &Member,
+        observer: &str,
+    ) -> Option<(u64, &'static str, Detail)> {
         let p = &self.params;
         let gap = SignedDuration::from_mins(i64::from(p.max_gap_min));
-        let c = cell(m.place.centre(), p.max_join_m);
-        // Incidents that could overlap the window began no earlier than the window's start less
-        // the gap and the longest span, and no later than its end plus the gap.
-        let first = (m.window.0.as_second() - gap.as_secs() - self.max_span_s).div_euclid(BUCKET_S);
-        let last = (m.window.1.as_second() + gap.as_secs()).div_euclid(BUCKET_S);
         let max_span = i64::from(p.max_span_min) * 60;
-        let mut best: Option<(f64, u64, Reason)> = None;
-        for (dx, dy, t) in (-1..=1)
-            .flat_map(|dx| (-1..=1).map(move |dy| (dx, dy)))
-            .flat_map(|(dx, dy)| (first..=last).map(move |t| (dx, dy, t)))
-        {
-            let Some(ids) = self.grid.get(&(kind, c.0 + dx, c.1 + dy, t)) else {
-                continue;
+        let centre = m.place.centre();
+        let mut best: Option<(u64, Agreement)> = None;
+        self.grid.around(kind, centre, p.max_join_m, m.window, |s| {
+            if !overlaps((s.from, s.to), m.window, gap) {
+                return;
+            }
+            let span = s.to.max(m.window.1).as_second() - s.from.min(m.window.0).as_second();
+            if span > max_span {
+                return;
+            }
+            let found = match m.place {
+                // The common case, worked out from the summary alone.
+                Place::Point { at, radius_m } if s.has_point => near(p, at, radius_m, s),
+                _ if geo::distance_m(centre, s.location) > p.max_join_m => None,
+                _ => self.record(s.id).and_then(|r| self.agree(r, m, observer)),
             };
-            for id in ids {
-                let Some((inc, members)) = self.incidents.get(id) else {
-                    continue;
-                };
-                // The grid is keyed by kind: every candidate here is of the observation's kind.
-                if !overlaps((inc.from, inc.to), m.window, gap) {
-                    continue;
-                }
-                let span =
-                    inc.to.max(m.window.1).as_second() - inc.from.min(m.window.0).as_second();
-                if span > max_span {
-                    continue;
-                }
-                if let Some((score, reason)) = self.agree(inc, members, m) {
-                    if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
-                        best = Some((score, *id, reason));
-                    }
+            if let Some(a) = found {
+                if best
+                    .as_ref()
+                    .is_none_or(|(id, b)| a.0 < b.0 || (a.0 == b.0 && s.id < *id))
+                {
+                    best = Some((s.id, a));
                 }
             }
-        }
-        best.map(|(_, id, r)| (id, r))
+        });
+        best.map(|(id, (_, rule, detail))| (id, rule, detail))
     }
 
-    /// Does `m` agree with the incident's place? Returns a score (lower is closer) and why.
-    fn agree(&self, inc: &Incident, members: &[Member], m: &Member) -> Option<(f64, Reason)> {
+    /// Does `m` agree with an incident located by bearings, or is `m` a bearing? (Points near
+    /// a located incident are [`near`].)
+    fn agree(&self, r: &Record, m: &Member, observer: &str) -> Option<Agreement> {
         let p = &self.params;
-        let has_point = members
+        let inc = &r.incident;
+        let has_point = r
+            .members
             .iter()
             .any(|x| matches!(x.place, Place::Point { .. }));
         match m.place {
-            Place::Point { at, radius_m } if has_point || members.is_empty() => {
-                let d = geo::distance_m(at, inc.location);
-                let reach = radius_m + inc.radius_m + p.slack_m;
-                (d <= reach && d <= p.max_join_m).then(|| {
-                    (
-                        d / reach.max(1.0),
-                        Reason {
-                            observation: m.id.clone(),
-                            rule: "near",
-                            detail: format!(
-                                "same kind, {d:.0} m from the incident (within {radius_m:.0} + {:.0} + {:.0} m), overlapping times",
-                                inc.radius_m, p.slack_m
-                            ),
-                        },
-                    )
-                })
+            Place::Point { at, radius_m } if has_point => {
+                let s = summary(inc, has_point);
+                near(p, at, radius_m, &s)
             }
             Place::Point { at, radius_m } => {
                 // The incident is located by bearings only: the point must lie on one of them.
-                members.iter().find_map(|x| match x.place {
+                r.members().find_map(|(id, x)| match x.place {
                     Place::Ray {
                         from,
                         bearing_deg,
@@ -298,14 +334,13 @@ impl Correlator {
                         (off <= reach).then(|| {
                             (
                                 off / reach.max(1.0),
-                                Reason {
-                                    observation: m.id.clone(),
-                                    rule: "near",
-                                    detail: format!(
-                                        "same kind, {off:.0} m off the bearing {bearing_deg:.0}° reported by {} (within {reach:.0} m)",
-                                        x.id
-                                    ),
-                                },
+                                "near",
+                                Detail::OffBearing(Box::new(OffBearing {
+                                    off_m: off,
+                                    bearing_deg,
+                                    reported_by: id.to_owned(),
+                                    reach_m: reach,
+                                })),
                             )
                         })
                     }
@@ -323,41 +358,42 @@ impl Correlator {
                     let reach = inc.radius_m
                         + p.slack_m
                         + along.abs() * p.bearing_tolerance_deg.to_radians();
-                    return (off <= reach).then(|| {
-                        (
-                            off / reach.max(1.0),
-                            Reason {
-                                observation: m.id.clone(),
-                                rule: "on_bearing",
-                                detail: format!(
-                                    "same kind, the bearing {bearing_deg:.0}° passes {off:.0} m from the incident at {along:.0} m range (within {reach:.0} m)"
-                                ),
-                            },
-                        )
-                    });
+                    return (off <= reach).then_some((
+                        off / reach.max(1.0),
+                        "on_bearing",
+                        Detail::OnBearing {
+                            bearing_deg,
+                            off_m: off,
+                            along_m: along,
+                            reach_m: reach,
+                        },
+                    ));
                 }
                 // Rays only: look for a crossing inside both bands.
-                members.iter().find_map(|x| match x.place {
+                (0..r.members.len()).find_map(|i| match r.members[i].place {
                     Place::Ray {
                         from: f2,
                         bearing_deg: b2,
                         min_m: lo2,
                         max_m: hi2,
-                    } if x.observer != m.observer => {
+                    } if r.observer(i) != observer => {
                         let (at, da, db) = geo::cross_bearings(from, bearing_deg, f2, b2)?;
-                        let tol = |r: f64| p.slack_m + r * p.bearing_tolerance_deg.to_radians();
-                        let inside = |d: f64, lo: f64, hi: f64| d >= lo - tol(d) && d <= hi + tol(d);
+                        let tol = |d: f64| p.slack_m + d * p.bearing_tolerance_deg.to_radians();
+                        let inside =
+                            |d: f64, lo: f64, hi: f64| d >= lo - tol(d) && d <= hi + tol(d);
                         (inside(da, min_m, max_m) && inside(db, lo2, hi2)).then(|| {
                             (
                                 0.5,
-                                Reason {
-                                    observation: m.id.clone(),
-                                    rule: "crossing",
-                                    detail: format!(
-                                        "same kind, its bearing {bearing_deg:.0}° crosses {}'s bearing {b2:.0}° at {da:.0} m and {db:.0} m, inside both distance bands; located at {:.5}, {:.5}",
-                                        x.id, at.lat, at.lon
-                                    ),
-                                },
+                                "crossing",
+                                Detail::Crossing(Box::new(Crossing {
+                                    bearing_deg,
+                                    other: inc.observations[i].clone(),
+                                    other_bearing_deg: b2,
+                                    range_m: da,
+                                    other_range_m: db,
+                                    lat: at.lat,
+                                    lon: at.lon,
+                                })),
                             )
                         })
                     }
@@ -369,19 +405,18 @@ impl Correlator {
                     } => {
                         // The same post reporting the same direction again.
                         let turn = ((bearing_deg - b2 + 540.0) % 360.0 - 180.0).abs();
-                        (turn <= p.bearing_tolerance_deg && min_m <= hi2 && lo2 <= max_m).then(|| {
-                            (
-                                0.8,
-                                Reason {
-                                    observation: m.id.clone(),
-                                    rule: "on_bearing",
-                                    detail: format!(
-                                        "same kind, same post as {} on a bearing {turn:.1}° apart, overlapping distance bands",
-                                        x.id
-                                    ),
-                                },
-                            )
-                        })
+                        (turn <= p.bearing_tolerance_deg && min_m <= hi2 && lo2 <= max_m).then(
+                            || {
+                                (
+                                    0.8,
+                                    "on_bearing",
+                                    Detail::SamePost(Box::new(SamePost {
+                                        other: inc.observations[i].clone(),
+                                        turn_deg: turn,
+                                    })),
+                                )
+                            },
+                        )
                     }
                     Place::Point { .. } => None,
                 })
@@ -392,21 +427,25 @@ impl Correlator {
     fn open(
         &mut self,
         kind: EventKind,
-        members: Vec<Member>,
+        members: Vec<Named>,
         rule: &'static str,
-        detail: String,
+        detail: Detail,
     ) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        let reasons = members
-            .iter()
-            .map(|m| Reason {
-                observation: m.id.clone(),
+        let id = self.incidents.len() as u64 + 1;
+        let mut observations = Vec::with_capacity(members.len());
+        let mut reasons = Vec::with_capacity(members.len());
+        let mut kept = Vec::with_capacity(members.len());
+        for (oid, m) in members {
+            self.by_observation.insert(oid.clone(), id);
+            reasons.push(Reason {
+                observation: oid.clone(),
                 rule,
                 detail: detail.clone(),
-            })
-            .collect();
-        let placeholder = Incident {
+            });
+            observations.push(oid);
+            kept.push(m);
+        }
+        let incident = Incident {
             id,
             kind,
             from: Timestamp::UNIX_EPOCH,
@@ -419,137 +458,84 @@ impl Correlator {
                 high: 0,
             },
             against_coalition: false,
-            observations: Vec::new(),
+            observations,
             reasons,
             observers: Vec::new(),
         };
-        for m in &members {
-            self.by_observation.insert(m.id.clone(), id);
-        }
-        self.incidents.insert(id, (placeholder, members));
-        self.refresh(id);
+        self.incidents.push(Some(Box::new(Record {
+            incident,
+            members: kept,
+        })));
+        self.refresh(id, true);
         id
     }
 
-    fn attach(&mut self, id: u64, m: Member, reason: Reason) {
-        self.by_observation.insert(m.id.clone(), id);
-        if let Some((inc, members)) = self.incidents.get_mut(&id) {
-            inc.reasons.push(reason);
-            members.push(m);
-        }
-        self.refresh(id);
-    }
-
-    /// Recomputes an incident from its members and re-files it in the grid.
-    fn refresh(&mut self, id: u64) {
-        let Some((inc, members)) = self.incidents.get_mut(&id) else {
+    fn attach(&mut self, id: u64, observation: String, m: Member, reason: Reason) {
+        self.by_observation.insert(observation.clone(), id);
+        let Some(r) = self.record_mut(id) else {
             return;
         };
-        let old_cell = (!inc.observations.is_empty())
-            .then(|| key(inc.kind, inc.location, inc.from, self.params.max_join_m));
+        let observer = m.observer.as_deref().unwrap_or(&observation);
+        if let Err(at) = r
+            .incident
+            .observers
+            .binary_search_by(|x| x.as_str().cmp(observer))
+        {
+            r.incident.observers.reserve_exact(1);
+            r.incident.observers.insert(at, observer.to_owned());
+        }
+        // Incidents are many and small: keep their lists exactly as long as they are.
+        r.incident.observations.reserve_exact(1);
+        r.incident.observations.push(observation);
+        r.incident.reasons.reserve_exact(1);
+        r.incident.reasons.push(reason);
+        r.members.reserve_exact(1);
+        r.members.push(m);
+        self.refresh(id, false);
+    }
+
+    /// Recomputes an incident from its members (its observers too, with `observers`) and
+    /// re-files it in the grid.
+    fn refresh(&mut self, id: u64, observers: bool) {
         let p = self.params;
-        let points: Vec<(LatLon, f64)> = members
-            .iter()
-            .filter_map(|m| match m.place {
-                Place::Point { at, radius_m } => Some((at, radius_m.max(1.0))),
-                Place::Ray { .. } => None,
-            })
-            .collect();
-        let (location, radius) = if let Some(&(origin, _)) = points.first() {
-            // Inverse-variance mean of the points.
-            let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
-            for (at, r) in &points {
-                let w = 1.0 / (r * r);
-                let (x, y) = geo::local_xy(origin, *at);
-                sx += w * x;
-                sy += w * y;
-                sw += w;
-            }
-            (
-                geo::from_local_xy(origin, sx / sw, sy / sw),
-                (1.0 / sw).sqrt(),
-            )
-        } else {
-            let rays: Vec<&Member> = members.iter().collect();
-            let mut crossings = Vec::new();
-            for (i, a) in rays.iter().enumerate() {
-                for b in &rays[i + 1..] {
-                    if let (
-                        Place::Ray {
-                            from: fa,
-                            bearing_deg: ba,
-                            ..
-                        },
-                        Place::Ray {
-                            from: fb,
-                            bearing_deg: bb,
-                            ..
-                        },
-                    ) = (a.place, b.place)
-                    {
-                        if let Some((at, da, db)) = geo::cross_bearings(fa, ba, fb, bb) {
-                            crossings.push((at, da.max(db)));
-                        }
-                    }
-                }
-            }
-            match crossings.first() {
-                Some(&(origin, _)) => {
-                    let n = crossings.len() as f64;
-                    let (mut sx, mut sy) = (0.0, 0.0);
-                    let mut range: f64 = 0.0;
-                    for (at, r) in &crossings {
-                        let (x, y) = geo::local_xy(origin, *at);
-                        sx += x;
-                        sy += y;
-                        range = range.max(*r);
-                    }
-                    (
-                        geo::from_local_xy(origin, sx / n, sy / n),
-                        p.slack_m + range * p.bearing_tolerance_deg.to_radians(),
-                    )
-                }
-                None => members.first().map_or((inc.location, 0.0), |m| {
-                    (m.place.centre(), m.place.radius_m())
-                }),
-            }
+        let Some(r) = self.record_mut(id) else {
+            return;
         };
+        let (location, radius, has_point) = place_of(&p, &r.members, r.incident.location);
+        let inc = &mut r.incident;
         inc.location = location;
         inc.radius_m = radius;
-        inc.from = members.iter().map(|m| m.window.0).min().unwrap_or(inc.from);
-        inc.to = members.iter().map(|m| m.window.1).max().unwrap_or(inc.to);
-        inc.count = members
+        inc.from = r
+            .members
+            .iter()
+            .map(|m| m.window.0)
+            .min()
+            .unwrap_or(inc.from);
+        inc.to = r.members.iter().map(|m| m.window.1).max().unwrap_or(inc.to);
+        inc.count = r
+            .members
             .iter()
             .map(|m| m.count)
             .max_by_key(|c| (c.best, c.high))
             .unwrap_or(inc.count);
-        inc.against_coalition = members.iter().any(|m| m.against_coalition);
-        inc.observations = members.iter().map(|m| m.id.clone()).collect();
-        let mut observers: Vec<String> = members.iter().map(|m| m.observer.clone()).collect();
-        observers.sort();
-        observers.dedup();
-        inc.observers = observers;
-        self.max_span_s = self
-            .max_span_s
-            .max(inc.to.as_second() - inc.from.as_second());
-        let new_cell = key(inc.kind, location, inc.from, p.max_join_m);
-        if old_cell != Some(new_cell) {
-            if let Some(c) = old_cell {
-                if let Some(list) = self.grid.get_mut(&c) {
-                    list.retain(|x| *x != id);
-                }
-            }
-            self.grid.entry(new_cell).or_default().push(id);
+        inc.against_coalition = r.members.iter().any(|m| m.against_coalition);
+        if observers {
+            let mut list: Vec<String> = (0..r.members.len())
+                .map(|i| r.observer(i).to_owned())
+                .collect();
+            list.sort();
+            list.dedup();
+            list.shrink_to_fit();
+            r.incident.observers = list;
         }
+        let (kind, s) = (r.incident.kind, summary(&r.incident, has_point));
+        self.grid.put(kind, s);
     }
 
-    fn remove(&mut self, id: u64) -> Option<(Incident, Vec<Member>)> {
-        let (inc, members) = self.incidents.remove(&id)?;
-        let c = key(inc.kind, inc.location, inc.from, self.params.max_join_m);
-        if let Some(list) = self.grid.get_mut(&c) {
-            list.retain(|x| *x != id);
-        }
-        Some((inc, members))
+    fn remove(&mut self, id: u64) -> Option<Record> {
+        let r = self.incidents.get_mut(slot(id)?)?.take()?;
+        self.grid.remove(id);
+        Some(*r)
     }
 
     /// Would [`Correlator::split`] succeed?
@@ -558,16 +544,15 @@ impl Correlator {
         incident: u64,
         observations: &[String],
     ) -> Result<(), CorrelateError> {
-        let (inc, members) = self
-            .incidents
-            .get(&incident)
+        let inc = self
+            .incident(incident)
             .ok_or(CorrelateError::NoIncident(incident))?;
         for o in observations {
             if !inc.observations.contains(o) {
                 return Err(CorrelateError::NotInIncident(o.clone(), incident));
             }
         }
-        if observations.is_empty() || members.iter().all(|m| observations.contains(&m.id)) {
+        if observations.is_empty() || inc.observations.iter().all(|m| observations.contains(m)) {
             return Err(CorrelateError::WouldEmpty(incident));
         }
         Ok(())
@@ -592,26 +577,29 @@ impl Correlator {
         why: &str,
     ) -> Result<u64, CorrelateError> {
         self.check_split(incident, observations)?;
-        let kind = self
-            .incident(incident)
-            .ok_or(CorrelateError::NoIncident(incident))?
-            .kind;
-        let (mut inc, members) = self
-            .remove(incident)
+        let r = self
+            .record_mut(incident)
             .ok_or(CorrelateError::NoIncident(incident))?;
-        let (moved, kept): (Vec<Member>, Vec<Member>) = members
+        let kind = r.incident.kind;
+        let ids = std::mem::take(&mut r.incident.observations);
+        let members = std::mem::take(&mut r.members);
+        let (moved, kept): (Vec<Named>, Vec<Named>) = ids
             .into_iter()
-            .partition(|m| observations.contains(&m.id));
-        inc.reasons
-            .retain(|r| !observations.contains(&r.observation));
-        inc.observations.clear();
-        self.incidents.insert(incident, (inc, kept));
-        self.refresh(incident);
+            .zip(members)
+            .partition(|(id, _)| observations.contains(id));
+        (r.incident.observations, r.members) = kept.into_iter().unzip();
+        r.incident
+            .reasons
+            .retain(|x| !observations.contains(&x.observation));
+        self.refresh(incident, true);
         Ok(self.open(
             kind,
             moved,
             "split",
-            format!("split from incident {incident}: {why}"),
+            Detail::Split {
+                from: incident,
+                why: why.to_owned(),
+            },
         ))
     }
 
@@ -621,322 +609,123 @@ impl Correlator {
         if a == b {
             return Ok(a);
         }
-        let (_, moved) = self.remove(b).ok_or(CorrelateError::NoIncident(b))?;
-        for m in moved {
-            let reason = Reason {
-                observation: m.id.clone(),
-                rule: "merged",
-                detail: format!("merged from incident {b}: {why}"),
-            };
-            self.by_observation.insert(m.id.clone(), a);
-            if let Some((inc, members)) = self.incidents.get_mut(&a) {
-                inc.reasons.push(reason);
-                members.push(m);
-            }
+        let moved = self.remove(b).ok_or(CorrelateError::NoIncident(b))?;
+        for id in &moved.incident.observations {
+            self.by_observation.insert(id.clone(), a);
         }
-        self.refresh(a);
+        let r = self.record_mut(a).ok_or(CorrelateError::NoIncident(a))?;
+        for (id, m) in moved.incident.observations.into_iter().zip(moved.members) {
+            r.incident.reasons.push(Reason {
+                observation: id.clone(),
+                rule: "merged",
+                detail: Detail::Merged {
+                    from: b,
+                    why: why.to_owned(),
+                },
+            });
+            r.incident.observations.push(id);
+            r.members.push(m);
+        }
+        self.refresh(a, true);
         Ok(a)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::geo::{bearing_deg, destination, distance_m};
-    use serde_json::json;
+/// What the grid keeps of an incident.
+fn summary(inc: &Incident, has_point: bool) -> Summary {
+    Summary {
+        id: inc.id,
+        from: inc.from,
+        to: inc.to,
+        location: inc.location,
+        radius_m: inc.radius_m,
+        has_point,
+    }
+}
 
-    const EVENT: LatLon = LatLon {
-        lat: 48.0,
-        lon: 37.9,
+/// A point near an incident located by points: within the sum of the radii and the slack,
+/// and never further than `max_join_m`.
+fn near(p: &Params, at: LatLon, radius_m: f64, s: &Summary) -> Option<Agreement> {
+    let d = geo::distance_m(at, s.location);
+    let reach = radius_m + s.radius_m + p.slack_m;
+    (d <= reach && d <= p.max_join_m).then_some((
+        d / reach.max(1.0),
+        "near",
+        Detail::Near {
+            distance_m: d,
+            radius_m,
+            incident_radius_m: s.radius_m,
+            slack_m: p.slack_m,
+        },
+    ))
+}
+
+/// Where the members put the incident, how far off that may be, and whether a point (not
+/// only bearings) locates it: the inverse-variance mean of the points; failing that, the mean
+/// of the bearings' crossings; failing that, the first member's place.
+fn place_of(p: &Params, members: &[Member], fallback: LatLon) -> (LatLon, f64, bool) {
+    let points = || {
+        members.iter().filter_map(|m| match m.place {
+            Place::Point { at, radius_m } => Some((at, radius_m.max(1.0))),
+            Place::Ray { .. } => None,
+        })
     };
-
-    fn obs(
-        id: &str,
-        observer: &str,
-        minute: u32,
-        kind: &str,
-        location: serde_json::Value,
-        position: Option<LatLon>,
-    ) -> Observation {
-        let mut v = json!({"id": id, "observed_from": format!("2025-03-18T12:{minute:02}:00Z"),
-            "observed_to": format!("2025-03-18T12:{:02}:00Z", minute + 2),
-            "reported": "2025-03-18T14:00:00Z", "observer": "patrol", "observer_id": observer,
-            "location": location, "kind": kind, "count": {"low": 1, "best": 2, "high": 3}});
-        if let Some(p) = position {
-            v["observer_position"] = json!({"lat": p.lat, "lon": p.lon});
+    if let Some((origin, _)) = points().next() {
+        let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
+        for (at, r) in points() {
+            let w = 1.0 / (r * r);
+            let (x, y) = geo::local_xy(origin, at);
+            sx += w * x;
+            sy += w * y;
+            sw += w;
         }
-        serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+        return (
+            geo::from_local_xy(origin, sx / sw, sy / sw),
+            (1.0 / sw).sqrt(),
+            true,
+        );
     }
-
-    fn point(at: LatLon, radius: f64) -> serde_json::Value {
-        json!({"type": "point", "lat": at.lat, "lon": at.lon, "radius_m": radius})
-    }
-
-    fn feed(c: &mut Correlator, o: &Observation) -> Outcome {
-        let place = o.check().unwrap_or_else(|e| panic!("{e:?}"));
-        c.add(o, place)
-    }
-
-    /// (case, observations, expected groups: which observations end up together)
-    type Case<'a> = (&'a str, Vec<Observation>, Vec<Vec<&'a str>>);
-
-    /// Each case, fed in order, gives the expected incidents.
-    #[test]
-    fn correlation_cases() {
-        let post_a = destination(EVENT, 200.0, 4_000.0);
-        let post_b = destination(EVENT, 120.0, 3_000.0);
-        let bearing = |post: LatLon| json!({"type": "bearing", "bearing_deg": bearing_deg(post, EVENT), "min_m": 2000, "max_m": 5000});
-        let cases: Vec<Case<'_>> = vec![
-            (
-                "two patrols on one explosion",
-                vec![
-                    obs(
-                        "a",
-                        "P1",
-                        0,
-                        "shelling",
-                        point(destination(EVENT, 0.0, 100.0), 200.0),
-                        None,
-                    ),
-                    obs(
-                        "b",
-                        "P2",
-                        1,
-                        "shelling",
-                        point(destination(EVENT, 180.0, 100.0), 150.0),
-                        None,
-                    ),
-                ],
-                vec![vec!["a", "b"]],
-            ),
-            (
-                "bearings from two posts",
-                vec![
-                    obs("a", "OP-A", 0, "shelling", bearing(post_a), Some(post_a)),
-                    obs("b", "OP-B", 0, "shelling", bearing(post_b), Some(post_b)),
-                ],
-                vec![vec!["a", "b"]],
-            ),
-            (
-                "a patrol's point on a post's bearing",
-                vec![
-                    obs("a", "OP-A", 0, "shelling", bearing(post_a), Some(post_a)),
-                    obs("b", "P1", 3, "shelling", point(EVENT, 300.0), None),
-                ],
-                vec![vec!["a", "b"]],
-            ),
-            (
-                "near but distinct: 3 km apart",
-                vec![
-                    obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None),
-                    obs(
-                        "b",
-                        "P2",
-                        0,
-                        "shelling",
-                        point(destination(EVENT, 90.0, 3_000.0), 200.0),
-                        None,
-                    ),
-                ],
-                vec![vec!["a"], vec!["b"]],
-            ),
-            (
-                "near but distinct: two hours apart",
-                vec![obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None), {
-                    let mut o = obs("b", "P2", 0, "shelling", point(EVENT, 200.0), None);
-                    o.observed_from = "2025-03-18T14:00:00Z".parse().unwrap_or(o.observed_from);
-                    o.observed_to = "2025-03-18T14:02:00Z".parse().unwrap_or(o.observed_to);
-                    o.reported = "2025-03-18T15:00:00Z".parse().unwrap_or(o.reported);
-                    o
-                }],
-                vec![vec!["a"], vec!["b"]],
-            ),
-            (
-                "near but distinct: another kind",
-                vec![
-                    obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None),
-                    obs("b", "P2", 0, "small_arms_fire", point(EVENT, 200.0), None),
-                ],
-                vec![vec!["a"], vec!["b"]],
-            ),
-            (
-                "bearings that cross outside their bands",
-                vec![
-                    obs(
-                        "a",
-                        "OP-A",
-                        0,
-                        "shelling",
-                        json!({"type": "bearing", "bearing_deg": bearing_deg(post_a, EVENT), "min_m": 6000, "max_m": 9000}),
-                        Some(post_a),
-                    ),
-                    obs("b", "OP-B", 0, "shelling", bearing(post_b), Some(post_b)),
-                ],
-                vec![vec!["a"], vec!["b"]],
-            ),
-        ];
-        for (name, observations, want) in cases {
-            let mut c = Correlator::new(Params::default());
-            for o in &observations {
-                feed(&mut c, o);
+    let mut crossings = Vec::new();
+    for (i, a) in members.iter().enumerate() {
+        for b in &members[i + 1..] {
+            if let (
+                Place::Ray {
+                    from: fa,
+                    bearing_deg: ba,
+                    ..
+                },
+                Place::Ray {
+                    from: fb,
+                    bearing_deg: bb,
+                    ..
+                },
+            ) = (a.place, b.place)
+            {
+                if let Some((at, da, db)) = geo::cross_bearings(fa, ba, fb, bb) {
+                    crossings.push((at, da.max(db)));
+                }
             }
-            let mut got: Vec<Vec<String>> = c.incidents().map(|i| i.observations.clone()).collect();
-            got.sort();
-            let want: Vec<Vec<String>> = want
-                .iter()
-                .map(|g| g.iter().map(|s| (*s).to_owned()).collect())
-                .collect();
-            assert_eq!(got, want, "{name}");
         }
     }
-
-    #[test]
-    fn crossing_bearings_narrow_the_location_and_say_why() {
-        let post_a = destination(EVENT, 200.0, 4_000.0);
-        let post_b = destination(EVENT, 120.0, 3_000.0);
-        let mut c = Correlator::new(Params::default());
-        let a = obs(
-            "a",
-            "OP-A",
-            0,
-            "shelling",
-            json!({"type": "bearing", "bearing_deg": bearing_deg(post_a, EVENT), "min_m": 1000, "max_m": 7000}),
-            Some(post_a),
-        );
-        feed(&mut c, &a);
-        let alone = c
-            .incident(1)
-            .map(|i| (i.location, i.radius_m))
-            .unwrap_or((EVENT, 0.0));
-        assert!(
-            alone.1 >= 2_900.0,
-            "one bearing only says 'somewhere on this line'"
-        );
-        let b = obs(
-            "b",
-            "OP-B",
-            1,
-            "shelling",
-            json!({"type": "bearing", "bearing_deg": bearing_deg(post_b, EVENT), "min_m": 1000, "max_m": 7000}),
-            Some(post_b),
-        );
-        let outcome = feed(&mut c, &b);
-        let Outcome::Joined { incident, reason } = outcome else {
-            panic!("{outcome:?}")
-        };
-        assert_eq!(reason.rule, "crossing");
-        assert!(reason.detail.contains("crosses"), "{}", reason.detail);
-        let inc = c
-            .incident(incident)
-            .cloned()
-            .unwrap_or_else(|| panic!("no incident"));
-        assert!(
-            distance_m(inc.location, EVENT) < 30.0,
-            "{}",
-            distance_m(inc.location, EVENT)
-        );
-        assert!(inc.radius_m < 600.0, "{}", inc.radius_m);
-        assert_eq!(inc.observers, ["OP-A", "OP-B"]);
-        assert_eq!(inc.reasons.len(), 2);
-    }
-
-    #[test]
-    fn re_sending_is_idempotent_and_counts_are_not_added_up() {
-        let mut c = Correlator::new(Params::default());
-        let a = obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None);
-        let mut b = obs("b", "P2", 1, "shelling", point(EVENT, 200.0), None);
-        b.count = Count {
-            low: 4,
-            best: 5,
-            high: 9,
-        };
-        assert!(matches!(feed(&mut c, &a), Outcome::Opened { incident: 1 }));
-        assert!(matches!(
-            feed(&mut c, &b),
-            Outcome::Joined { incident: 1, .. }
-        ));
-        assert_eq!(feed(&mut c, &a), Outcome::AlreadyKnown { incident: 1 });
-        assert_eq!(feed(&mut c, &b), Outcome::AlreadyKnown { incident: 1 });
-        let inc = c
-            .incident(1)
-            .cloned()
-            .unwrap_or_else(|| panic!("no incident"));
-        assert_eq!(inc.observations, ["a", "b"]);
-        assert_eq!(
-            inc.count.best, 5,
-            "two observers of one event: the larger count"
-        );
-    }
-
-    #[test]
-    fn monitors_split_and_merge() {
-        let mut c = Correlator::new(Params::default());
-        for (id, who, m) in [("a", "P1", 0), ("b", "P2", 1), ("c", "P3", 2)] {
-            feed(
-                &mut c,
-                &obs(id, who, m, "shelling", point(EVENT, 200.0), None),
-            );
+    match crossings.first() {
+        Some(&(origin, _)) => {
+            let n = crossings.len() as f64;
+            let (mut sx, mut sy) = (0.0, 0.0);
+            let mut range: f64 = 0.0;
+            for (at, r) in &crossings {
+                let (x, y) = geo::local_xy(origin, *at);
+                sx += x;
+                sy += y;
+                range = range.max(*r);
+            }
+            (
+                geo::from_local_xy(origin, sx / n, sy / n),
+                p.slack_m + range * p.bearing_tolerance_deg.to_radians(),
+                false,
+            )
         }
-        assert_eq!(c.incidents().count(), 1);
-        let new = c
-            .split(1, &["c".to_owned()], "two impacts seen on the video")
-            .unwrap_or(0);
-        assert_eq!(new, 2);
-        assert_eq!(
-            c.incident(1).map(|i| i.observations.clone()),
-            Some(vec!["a".to_owned(), "b".to_owned()])
-        );
-        assert_eq!(c.incident_of("c"), Some(2));
-        assert_eq!(c.incident(2).map(|i| i.reasons[0].rule), Some("split"));
-        // A new sighting still joins, and a merge puts them back together.
-        assert_eq!(c.merge(1, 2, "one impact after all"), Ok(1));
-        assert!(c.incident(2).is_none());
-        assert_eq!(c.incident_of("c"), Some(1));
-        assert_eq!(c.incident(1).map(|i| i.observations.len()), Some(3));
-        // Refused: unknown incidents, observations elsewhere, emptying an incident, mixed kinds.
-        assert_eq!(c.split(9, &[], "x"), Err(CorrelateError::NoIncident(9)));
-        assert!(c.split(1, &["zz".to_owned()], "x").is_err());
-        assert_eq!(
-            c.split(1, &["a".to_owned(), "b".to_owned(), "c".to_owned()], "x"),
-            Err(CorrelateError::WouldEmpty(1))
-        );
-        feed(
-            &mut c,
-            &obs("d", "P4", 0, "small_arms_fire", point(EVENT, 200.0), None),
-        );
-        let other = c.incident_of("d").unwrap_or(0);
-        assert_eq!(
-            c.merge(1, other, "x"),
-            Err(CorrelateError::DifferentKinds(1, other))
-        );
-    }
-
-    #[test]
-    fn a_chain_of_sightings_does_not_grow_into_one_long_incident() {
-        let mut c = Correlator::new(Params::default());
-        for k in 0..16u32 {
-            let mut o = obs(
-                &format!("c{k}"),
-                &format!("P{k}"),
-                0,
-                "shelling",
-                point(EVENT, 200.0),
-                None,
-            );
-            let at = |m: u32| -> Timestamp {
-                Timestamp::from_second(1_742_292_000 + i64::from(m) * 60)
-                    .unwrap_or(Timestamp::UNIX_EPOCH)
-            };
-            o.observed_from = at(k * 8);
-            o.observed_to = at(k * 8 + 2);
-            o.reported = at(k * 8 + 30);
-            feed(&mut c, &o);
-        }
-        let spans: Vec<i64> = c
-            .incidents()
-            .map(|i| i.to.as_second() - i.from.as_second())
-            .collect();
-        assert!(spans.len() >= 2, "{spans:?}");
-        assert!(spans.iter().all(|s| *s <= 60 * 60), "{spans:?}");
+        None => members.first().map_or((fallback, 0.0, false), |m| {
+            (m.place.centre(), m.place.radius_m(), false)
+        }),
     }
 }

@@ -68,6 +68,8 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             let batch =
                 monitor::ingest::read_csv(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let parsed = started.elapsed();
+            // The observations own their text: the file is not needed any more.
+            drop(text);
             let mut c = monitor::Correlator::new(monitor::Params::default());
             let began = std::time::Instant::now();
             for (o, place) in &batch.accepted {

@@ -1,0 +1,302 @@
+use super::*;
+use crate::geo::{bearing_deg, destination, distance_m};
+use serde_json::json;
+
+const EVENT: LatLon = LatLon {
+    lat: 48.0,
+    lon: 37.9,
+};
+
+fn obs(
+    id: &str,
+    observer: &str,
+    minute: u32,
+    kind: &str,
+    location: serde_json::Value,
+    position: Option<LatLon>,
+) -> Observation {
+    let mut v = json!({"id": id, "observed_from": format!("2025-03-18T12:{minute:02}:00Z"),
+        "observed_to": format!("2025-03-18T12:{:02}:00Z", minute + 2),
+        "reported": "2025-03-18T14:00:00Z", "observer": "patrol", "observer_id": observer,
+        "location": location, "kind": kind, "count": {"low": 1, "best": 2, "high": 3}});
+    if let Some(p) = position {
+        v["observer_position"] = json!({"lat": p.lat, "lon": p.lon});
+    }
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn point(at: LatLon, radius: f64) -> serde_json::Value {
+    json!({"type": "point", "lat": at.lat, "lon": at.lon, "radius_m": radius})
+}
+
+fn feed(c: &mut Correlator, o: &Observation) -> Outcome {
+    let place = o.check().unwrap_or_else(|e| panic!("{e:?}"));
+    c.add(o, place)
+}
+
+/// (case, observations, expected groups: which observations end up together)
+type Case<'a> = (&'a str, Vec<Observation>, Vec<Vec<&'a str>>);
+
+/// Each case, fed in order, gives the expected incidents.
+#[test]
+fn correlation_cases() {
+    let post_a = destination(EVENT, 200.0, 4_000.0);
+    let post_b = destination(EVENT, 120.0, 3_000.0);
+    let bearing = |post: LatLon| json!({"type": "bearing", "bearing_deg": bearing_deg(post, EVENT), "min_m": 2000, "max_m": 5000});
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "two patrols on one explosion",
+            vec![
+                obs(
+                    "a",
+                    "P1",
+                    0,
+                    "shelling",
+                    point(destination(EVENT, 0.0, 100.0), 200.0),
+                    None,
+                ),
+                obs(
+                    "b",
+                    "P2",
+                    1,
+                    "shelling",
+                    point(destination(EVENT, 180.0, 100.0), 150.0),
+                    None,
+                ),
+            ],
+            vec![vec!["a", "b"]],
+        ),
+        (
+            "bearings from two posts",
+            vec![
+                obs("a", "OP-A", 0, "shelling", bearing(post_a), Some(post_a)),
+                obs("b", "OP-B", 0, "shelling", bearing(post_b), Some(post_b)),
+            ],
+            vec![vec!["a", "b"]],
+        ),
+        (
+            "a patrol's point on a post's bearing",
+            vec![
+                obs("a", "OP-A", 0, "shelling", bearing(post_a), Some(post_a)),
+                obs("b", "P1", 3, "shelling", point(EVENT, 300.0), None),
+            ],
+            vec![vec!["a", "b"]],
+        ),
+        (
+            "near but distinct: 3 km apart",
+            vec![
+                obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None),
+                obs(
+                    "b",
+                    "P2",
+                    0,
+                    "shelling",
+                    point(destination(EVENT, 90.0, 3_000.0), 200.0),
+                    None,
+                ),
+            ],
+            vec![vec!["a"], vec!["b"]],
+        ),
+        (
+            "near but distinct: two hours apart",
+            vec![obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None), {
+                let mut o = obs("b", "P2", 0, "shelling", point(EVENT, 200.0), None);
+                o.observed_from = "2025-03-18T14:00:00Z".parse().unwrap_or(o.observed_from);
+                o.observed_to = "2025-03-18T14:02:00Z".parse().unwrap_or(o.observed_to);
+                o.reported = "2025-03-18T15:00:00Z".parse().unwrap_or(o.reported);
+                o
+            }],
+            vec![vec!["a"], vec!["b"]],
+        ),
+        (
+            "near but distinct: another kind",
+            vec![
+                obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None),
+                obs("b", "P2", 0, "small_arms_fire", point(EVENT, 200.0), None),
+            ],
+            vec![vec!["a"], vec!["b"]],
+        ),
+        (
+            "bearings that cross outside their bands",
+            vec![
+                obs(
+                    "a",
+                    "OP-A",
+                    0,
+                    "shelling",
+                    json!({"type": "bearing", "bearing_deg": bearing_deg(post_a, EVENT), "min_m": 6000, "max_m": 9000}),
+                    Some(post_a),
+                ),
+                obs("b", "OP-B", 0, "shelling", bearing(post_b), Some(post_b)),
+            ],
+            vec![vec!["a"], vec!["b"]],
+        ),
+    ];
+    for (name, observations, want) in cases {
+        let mut c = Correlator::new(Params::default());
+        for o in &observations {
+            feed(&mut c, o);
+        }
+        let mut got: Vec<Vec<String>> = c.incidents().map(|i| i.observations.clone()).collect();
+        got.sort();
+        let want: Vec<Vec<String>> = want
+            .iter()
+            .map(|g| g.iter().map(|s| (*s).to_owned()).collect())
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn crossing_bearings_narrow_the_location_and_say_why() {
+    let post_a = destination(EVENT, 200.0, 4_000.0);
+    let post_b = destination(EVENT, 120.0, 3_000.0);
+    let mut c = Correlator::new(Params::default());
+    let a = obs(
+        "a",
+        "OP-A",
+        0,
+        "shelling",
+        json!({"type": "bearing", "bearing_deg": bearing_deg(post_a, EVENT), "min_m": 1000, "max_m": 7000}),
+        Some(post_a),
+    );
+    feed(&mut c, &a);
+    let alone = c
+        .incident(1)
+        .map(|i| (i.location, i.radius_m))
+        .unwrap_or((EVENT, 0.0));
+    assert!(
+        alone.1 >= 2_900.0,
+        "one bearing only says 'somewhere on this line'"
+    );
+    let b = obs(
+        "b",
+        "OP-B",
+        1,
+        "shelling",
+        json!({"type": "bearing", "bearing_deg": bearing_deg(post_b, EVENT), "min_m": 1000, "max_m": 7000}),
+        Some(post_b),
+    );
+    let outcome = feed(&mut c, &b);
+    let Outcome::Joined { incident, reason } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(reason.rule, "crossing");
+    assert!(
+        reason.detail.to_string().contains("crosses"),
+        "{}",
+        reason.detail
+    );
+    let inc = c
+        .incident(incident)
+        .cloned()
+        .unwrap_or_else(|| panic!("no incident"));
+    assert!(
+        distance_m(inc.location, EVENT) < 30.0,
+        "{}",
+        distance_m(inc.location, EVENT)
+    );
+    assert!(inc.radius_m < 600.0, "{}", inc.radius_m);
+    assert_eq!(inc.observers, ["OP-A", "OP-B"]);
+    assert_eq!(inc.reasons.len(), 2);
+}
+
+#[test]
+fn re_sending_is_idempotent_and_counts_are_not_added_up() {
+    let mut c = Correlator::new(Params::default());
+    let a = obs("a", "P1", 0, "shelling", point(EVENT, 200.0), None);
+    let mut b = obs("b", "P2", 1, "shelling", point(EVENT, 200.0), None);
+    b.count = Count {
+        low: 4,
+        best: 5,
+        high: 9,
+    };
+    assert!(matches!(feed(&mut c, &a), Outcome::Opened { incident: 1 }));
+    assert!(matches!(
+        feed(&mut c, &b),
+        Outcome::Joined { incident: 1, .. }
+    ));
+    assert_eq!(feed(&mut c, &a), Outcome::AlreadyKnown { incident: 1 });
+    assert_eq!(feed(&mut c, &b), Outcome::AlreadyKnown { incident: 1 });
+    let inc = c
+        .incident(1)
+        .cloned()
+        .unwrap_or_else(|| panic!("no incident"));
+    assert_eq!(inc.observations, ["a", "b"]);
+    assert_eq!(
+        inc.count.best, 5,
+        "two observers of one event: the larger count"
+    );
+}
+
+#[test]
+fn monitors_split_and_merge() {
+    let mut c = Correlator::new(Params::default());
+    for (id, who, m) in [("a", "P1", 0), ("b", "P2", 1), ("c", "P3", 2)] {
+        feed(
+            &mut c,
+            &obs(id, who, m, "shelling", point(EVENT, 200.0), None),
+        );
+    }
+    assert_eq!(c.incidents().count(), 1);
+    let new = c
+        .split(1, &["c".to_owned()], "two impacts seen on the video")
+        .unwrap_or(0);
+    assert_eq!(new, 2);
+    assert_eq!(
+        c.incident(1).map(|i| i.observations.clone()),
+        Some(vec!["a".to_owned(), "b".to_owned()])
+    );
+    assert_eq!(c.incident_of("c"), Some(2));
+    assert_eq!(c.incident(2).map(|i| i.reasons[0].rule), Some("split"));
+    // A new sighting still joins, and a merge puts them back together.
+    assert_eq!(c.merge(1, 2, "one impact after all"), Ok(1));
+    assert!(c.incident(2).is_none());
+    assert_eq!(c.incident_of("c"), Some(1));
+    assert_eq!(c.incident(1).map(|i| i.observations.len()), Some(3));
+    // Refused: unknown incidents, observations elsewhere, emptying an incident, mixed kinds.
+    assert_eq!(c.split(9, &[], "x"), Err(CorrelateError::NoIncident(9)));
+    assert!(c.split(1, &["zz".to_owned()], "x").is_err());
+    assert_eq!(
+        c.split(1, &["a".to_owned(), "b".to_owned(), "c".to_owned()], "x"),
+        Err(CorrelateError::WouldEmpty(1))
+    );
+    feed(
+        &mut c,
+        &obs("d", "P4", 0, "small_arms_fire", point(EVENT, 200.0), None),
+    );
+    let other = c.incident_of("d").unwrap_or(0);
+    assert_eq!(
+        c.merge(1, other, "x"),
+        Err(CorrelateError::DifferentKinds(1, other))
+    );
+}
+
+#[test]
+fn a_chain_of_sightings_does_not_grow_into_one_long_incident() {
+    let mut c = Correlator::new(Params::default());
+    for k in 0..16u32 {
+        let mut o = obs(
+            &format!("c{k}"),
+            &format!("P{k}"),
+            0,
+            "shelling",
+            point(EVENT, 200.0),
+            None,
+        );
+        let at = |m: u32| -> Timestamp {
+            Timestamp::from_second(1_742_292_000 + i64::from(m) * 60)
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        };
+        o.observed_from = at(k * 8);
+        o.observed_to = at(k * 8 + 2);
+        o.reported = at(k * 8 + 30);
+        feed(&mut c, &o);
+    }
+    let spans: Vec<i64> = c
+        .incidents()
+        .map(|i| i.to.as_second() - i.from.as_second())
+        .collect();
+    assert!(spans.len() >= 2, "{spans:?}");
+    assert!(spans.iter().all(|s| *s <= 60 * 60), "{spans:?}");
+}
