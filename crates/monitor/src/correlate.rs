@@ -1,10 +1,11 @@
 //! Correlation: observations of one event, from several observers, become one incident.
 //!
 //! An observation joins an incident of the same kind when their time windows overlap (within
-//! [`Params::max_gap_min`]) and their places agree: two points whose error circles, widened by
-//! [`Params::slack_m`], touch; a bearing line that passes within reach of the incident; or two
-//! bearing lines from different posts that cross inside both distance bands, which also narrows
-//! the incident's location to the crossing. Each join is recorded with its reason. It is
+//! [`Params::max_gap_min`]) and their places agree: two points no further apart than their
+//! error radii combined (as independent errors, in quadrature) and [`Params::slack_m`]; a
+//! bearing line that passes within reach of the incident; or two bearing lines from different
+//! posts that cross inside both distance bands, which also narrows the incident's location to
+//! the crossing. Each join is recorded with its reason. It is
 //! incremental (one observation at a time, through a grid index), and reversible: a monitor may
 //! split observations off an incident or merge two incidents.
 
@@ -30,7 +31,8 @@ use grid::{Grid, Summary};
 pub struct Params {
     /// Windows this far apart (minutes) still count as the same time.
     pub max_gap_min: u32,
-    /// Added to the sum of error radii before two places are said to disagree (metres).
+    /// Added to the combined error radii before two places are said to disagree (metres): the
+    /// extent of the event itself (a salvo's impacts, a clash's positions).
     pub slack_m: f64,
     /// Bearing uncertainty (degrees) of a reported direction.
     pub bearing_tolerance_deg: f64,
@@ -45,7 +47,7 @@ impl Default for Params {
     fn default() -> Self {
         Self {
             max_gap_min: 10,
-            slack_m: 250.0,
+            slack_m: 150.0,
             bearing_tolerance_deg: 3.0,
             max_join_m: 5_000.0,
             max_span_min: 60,
@@ -643,11 +645,12 @@ fn summary(inc: &Incident, has_point: bool) -> Summary {
     }
 }
 
-/// A point near an incident located by points: within the sum of the radii and the slack,
-/// and never further than `max_join_m`.
+/// A point near an incident located by points: within the two radii combined and the slack,
+/// and never further than `max_join_m`. The radii are combined as independent errors are
+/// (the root of the sum of their squares), as the incident's own radius is.
 fn near(p: &Params, at: LatLon, radius_m: f64, s: &Summary) -> Option<Agreement> {
     let d = geo::distance_m(at, s.location);
-    let reach = radius_m + s.radius_m + p.slack_m;
+    let reach = radius_m.hypot(s.radius_m) + p.slack_m;
     (d <= reach && d <= p.max_join_m).then_some((
         d / reach.max(1.0),
         "near",

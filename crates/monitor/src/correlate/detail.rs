@@ -77,7 +77,8 @@ impl fmt::Display for Detail {
                 slack_m,
             } => write!(
                 f,
-                "same kind, {distance_m:.0} m from the incident (within {radius_m:.0} + {incident_radius_m:.0} + {slack_m:.0} m), overlapping times"
+                "same kind, {distance_m:.0} m from the incident (within {:.0} m: radii {radius_m:.0} and {incident_radius_m:.0} m combined, plus {slack_m:.0} m), overlapping times",
+                radius_m.hypot(*incident_radius_m) + slack_m
             ),
             Detail::OffBearing(d) => write!(
                 f,
@@ -129,9 +130,9 @@ mod tests {
                     distance_m: 123.4,
                     radius_m: 200.0,
                     incident_radius_m: 141.42,
-                    slack_m: 250.0,
+                    slack_m: 150.0,
                 },
-                "same kind, 123 m from the incident (within 200 + 141 + 250 m), overlapping times",
+                "same kind, 123 m from the incident (within 395 m: radii 200 and 141 m combined, plus 150 m), overlapping times",
             ),
             (
                 Detail::OffBearing(Box::new(OffBearing {
