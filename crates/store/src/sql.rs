@@ -1214,36 +1214,86 @@ impl Store for SqlStore {
         entries: &[(String, String)],
         actor: &Actor,
     ) -> Result<Vec<Appended>> {
+        // Rows per statement: two parameters a row, well inside both backends' limits.
+        const ROWS: usize = 400;
         let mut tx = write_tx(&self.pool, self.backend).await?;
+        if self.backend == Backend::Postgres {
+            // Appenders take turns, so sequence numbers become visible in order and a reader
+            // catching up after `seq` never skips one still being committed. (SQLite's write
+            // transactions already take turns.)
+            sqlx::query("LOCK TABLE monitor_log IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
         let now = jiff::Timestamp::now().as_microsecond();
-        let mut out = Vec::with_capacity(entries.len());
-        let mut written = 0usize;
-        for (reference, body) in entries {
-            let known: Option<String> =
-                sqlx::query_scalar("SELECT body FROM monitor_log WHERE kind = $1 AND ref = $2")
-                    .bind(kind)
-                    .bind(reference.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match known {
-                Some(b) if &b == body => out.push(Appended::Same),
-                Some(_) => out.push(Appended::Different),
-                None => {
-                    let seq: i64 = sqlx::query_scalar(
-                        "INSERT INTO monitor_log (kind, ref, body, recorded_at, recorded_by)
-                         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-                    )
-                    .bind(kind)
-                    .bind(reference.as_str())
-                    .bind(body.as_str())
-                    .bind(now)
-                    .bind(actor.name.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    written += 1;
-                    out.push(Appended::New(seq));
-                }
+        // New rows go in a few statements; a reference already logged is left as it is.
+        let mut new: std::collections::HashMap<String, i64> = Default::default();
+        for chunk in entries.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO monitor_log (kind, ref, body, recorded_at, recorded_by) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = 4 + 2 * i;
+                let sep = if i == 0 { "" } else { ", " };
+                sql.push_str(&format!("{sep}($1, ${n}, ${}, $2, $3)", n + 1));
             }
+            sql.push_str(" ON CONFLICT (kind, ref) DO NOTHING RETURNING seq, ref");
+            let mut query = sqlx::query(&sql)
+                .bind(kind)
+                .bind(now)
+                .bind(actor.name.as_str());
+            for (reference, body) in chunk {
+                query = query.bind(reference.as_str()).bind(body.as_str());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                new.insert(row.try_get("ref")?, row.try_get("seq")?);
+            }
+        }
+        let written = new.len();
+        // The bodies already logged under the other references, in one query a chunk.
+        let older: Vec<&str> = entries
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .filter(|r| !new.contains_key(*r))
+            .collect();
+        let mut known: std::collections::HashMap<String, String> = Default::default();
+        for chunk in older.chunks(ROWS) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT ref, body FROM monitor_log WHERE kind = $1 AND ref IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(kind);
+            for reference in chunk {
+                query = query.bind(*reference);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                known.insert(row.try_get("ref")?, row.try_get("body")?);
+            }
+        }
+        // An entry is new the first time its reference is offered; after that (or when it was
+        // logged before) it is compared with the body that was logged.
+        let mut offered: std::collections::HashMap<&str, &str> = Default::default();
+        let mut out = Vec::with_capacity(entries.len());
+        for (reference, body) in entries {
+            if let Some(seq) = new.remove(reference) {
+                out.push(Appended::New(seq));
+                offered.insert(reference, body);
+                continue;
+            }
+            let logged = offered
+                .get(reference.as_str())
+                .copied()
+                .or_else(|| known.get(reference).map(String::as_str));
+            out.push(match logged {
+                Some(b) if b == body => Appended::Same,
+                Some(_) => Appended::Different,
+                None => {
+                    return Err(StoreError::Corrupt(format!(
+                        "monitoring log entry {kind} {reference} was neither written nor found"
+                    )))
+                }
+            });
         }
         if written > 0 {
             let refs: Vec<&str> = entries.iter().map(|(r, _)| r.as_str()).take(20).collect();
