@@ -13,10 +13,14 @@
    each one's time, the time ratios, peak memory of Coalition's process, and pairwise
    precision and recall against the truth.
 3. Serves Coalition on a fresh SQLite file and posts the first `--ingest` observations in
-   batches of 1,000 over HTTP (durable on acknowledgement), printing observations per second.
+   batches of 1,000 over HTTP (each batch committed before it is answered: SQLite in WAL mode
+   with synchronous=NORMAL, which survives a crash of the process but not necessarily of the
+   machine), printing observations per second.
 
 Installs scikit-learn into bench/.venv-monitor on first use (from PyPI). PostGIS is not
-installed by this script: `apt-get install postgresql-15-postgis-3` to include that peer.
+installed by this script: `apt-get install postgresql-15-postgis-3` to include that peer; it runs
+in a scratch database on the server named by COALITION_TEST_PG (default
+postgres://postgres@127.0.0.1:5432/test), created with the extension and dropped afterwards.
 """
 
 import argparse
@@ -176,20 +180,27 @@ def run_dbscan(rows, work, kinds_apart=True):
 
 
 def run_postgis(rows):
+    """ST_ClusterDBSCAN in a scratch database (created, with the PostGIS extension, and dropped)."""
     url = os.environ.get("COALITION_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
     psql = shutil.which("psql")
     if not psql:
         return None, "psql not found"
-    probe = subprocess.run([psql, url, "-qtAc", "CREATE EXTENSION IF NOT EXISTS postgis"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        return None, "PostGIS is not installed (apt-get install postgresql-15-postgis-3)"
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-        for oid, start, kind, lat, lon, _ in rows:
-            f.write(f"{oid},{start},{kind},{lat},{lon}\n")
-        path = f.name
-    sql = f"""
-DROP TABLE IF EXISTS bench_obs;
+    scratch = f"coalition_bench_postgis_{os.getpid()}"
+    base = url.rsplit("/", 1)[0]
+    admin = subprocess.run([psql, url, "-qtAc", f"CREATE DATABASE {scratch}"], capture_output=True, text=True)
+    if admin.returncode != 0:
+        return None, f"cannot create a scratch database: {admin.stderr.strip()}"
+    db = f"{base}/{scratch}"
+    work = tempfile.mkdtemp(prefix="coalition-postgis-")
+    try:
+        probe = subprocess.run([psql, db, "-qtAc", "CREATE EXTENSION postgis"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            return None, "PostGIS is not installed (apt-get install postgresql-15-postgis-3)"
+        path = os.path.join(work, "rows.csv")
+        with open(path, "w") as f:
+            for oid, start, kind, lat, lon, _ in rows:
+                f.write(f"{oid},{start},{kind},{lat},{lon}\n")
+        sql = f"""
 CREATE TABLE bench_obs (id text, t double precision, kind text, lat double precision, lon double precision);
 \\copy bench_obs FROM '{path}' WITH (FORMAT csv)
 ALTER TABLE bench_obs ADD COLUMN g geometry;
@@ -199,18 +210,20 @@ CREATE TABLE bench_out AS SELECT id, kind || ':' || floor(t / 3600)::text || ':'
   ST_ClusterDBSCAN(g, eps := 600, minpoints := 1) OVER (PARTITION BY kind, floor(t / 3600)) AS c FROM bench_obs;
 \\timing off
 \\copy bench_out TO '{path}.out' WITH (FORMAT csv)
-DROP TABLE bench_out; DROP TABLE bench_obs;
 """
-    p = subprocess.run([psql, url, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, capture_output=True, text=True)
-    if p.returncode != 0:
-        return None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
-    ms = [float(l.split()[1]) for l in p.stdout.splitlines() if l.startswith("Time:")]
-    predicted = {}
-    with open(path + ".out") as f:
-        for line in f:
-            oid, c = line.rstrip("\n").split(",", 1)
-            predicted[oid] = c
-    return (predicted, sum(ms) / 1000.0), None
+        p = subprocess.run([psql, db, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, capture_output=True, text=True)
+        if p.returncode != 0:
+            return None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
+        ms = [float(l.split()[1]) for l in p.stdout.splitlines() if l.startswith("Time:")]
+        predicted = {}
+        with open(path + ".out") as f:
+            for line in f:
+                oid, c = line.rstrip("\n").split(",", 1)
+                predicted[oid] = c
+        return (predicted, sum(ms) / 1000.0), None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run([psql, url, "-qtAc", f"DROP DATABASE IF EXISTS {scratch}"], capture_output=True, text=True)
 
 
 def ingest(binary, csv_path, n, work):
