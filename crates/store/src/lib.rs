@@ -3,6 +3,7 @@
 
 mod access;
 mod audit;
+pub mod backup;
 mod migrate;
 mod sql;
 mod url;

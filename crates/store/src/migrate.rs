@@ -89,18 +89,46 @@ fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Applies pending migrations; returns the names of those applied now.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<String>, StoreError> {
+    run_to(pool, backend, i64::MAX).await
+}
+
+/// The newest schema version this build knows.
+pub(crate) fn latest(backend: Backend) -> i64 {
+    migrations(backend).last().map_or(0, |m| m.version)
+}
+
+/// The newest schema version applied to the database (0 for an empty one).
+pub(crate) async fn applied(pool: &AnyPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(pool)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+fn migrations(backend: Backend) -> &'static [Migration] {
+    match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    }
+}
+
+/// Applies pending migrations up to and including `version` (a restore brings an older
+/// backup's schema to where it was, loads it, then applies the rest).
+pub(crate) async fn run_to(
+    pool: &AnyPool,
+    backend: Backend,
+    version: i64,
+) -> Result<Vec<String>, StoreError> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL)",
     )
     .execute(pool)
     .await?;
-    let migrations = match backend {
-        Backend::Sqlite => SQLITE,
-        Backend::Postgres => POSTGRES,
-    };
     let mut applied = Vec::new();
-    for m in migrations {
+    for m in migrations(backend).iter().filter(|m| m.version <= version) {
         let mut tx = pool.begin().await?;
         let found: Option<String> =
             sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")

@@ -144,6 +144,10 @@ impl SqlStore {
         &self.pool
     }
 
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
