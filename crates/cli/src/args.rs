@@ -98,6 +98,12 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write a consistent backup of the database (while the server runs) to FILE, in the
+    /// portable `coalition.backup/1` form that restores into SQLite or PostgreSQL.
+    Backup { file: PathBuf },
+    /// Restore a backup into the database named by --database, which must be new or empty;
+    /// all or nothing. The audit chain is verified afterwards.
+    Restore { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,6 +264,16 @@ pub enum AuditCommand {
 pub enum DbCommand {
     /// Apply pending migrations (they also run at start-up).
     Migrate,
+    /// Copy a whole deployment into a new, empty database (e.g. from the embedded SQLite file
+    /// to PostgreSQL), in one snapshot and one transaction; the audit chain is verified after.
+    Copy {
+        /// Database to copy from; --database when omitted.
+        #[arg(long)]
+        from: Option<String>,
+        /// Database to copy into: new or empty.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// `coalition plan [SCENARIO] [options]`, or `coalition plan verify|compare …`.

@@ -1,6 +1,7 @@
 //! One function per command; each returns the exit code.
 
 mod aid;
+mod db;
 mod monitor;
 mod offer;
 mod plan;
@@ -86,6 +87,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Db(DbCommand::Copy { from, to }) => {
+            let from = from.unwrap_or(args.database);
+            db::copy(&open(&from, out).await?, &to, out).await
+        }
+        Command::Backup { file } => db::backup(&open(&args.database, out).await?, &file, out).await,
+        Command::Restore { file } => db::restore(&args.database, &file, out).await,
     }
 }
 

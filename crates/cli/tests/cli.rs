@@ -599,3 +599,47 @@ fn monitoring_from_the_command_line() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| {
+        let out = coalition(d, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok(&["--database", "sqlite://a.db", "import", EXERCISE]);
+    let said = ok(&["--database", "sqlite://a.db", "backup", "a.backup"]);
+    assert!(said.contains("backed up to a.backup"), "{said}");
+    assert!(!d.join("a.partial").exists());
+    let said = ok(&["--database", "sqlite://b.db", "restore", "a.backup"]);
+    assert!(said.contains("audit log intact"), "{said}");
+    ok(&["--database", "sqlite://b.db", "export", "-o", "b.json"]);
+    ok(&["--database", "sqlite://a.db", "export", "-o", "a.json"]);
+    assert_eq!(
+        std::fs::read(d.join("a.json")).unwrap(),
+        std::fs::read(d.join("b.json")).unwrap()
+    );
+
+    // Restoring twice, or a damaged file, fails with one line and changes nothing.
+    let out = coalition(d, &["--database", "sqlite://b.db", "restore", "a.backup"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not empty"), "{err}");
+    let backup = std::fs::read_to_string(d.join("a.backup")).unwrap();
+    std::fs::write(d.join("cut.backup"), &backup[..backup.len() / 2]).unwrap();
+    let out = coalition(d, &["--database", "sqlite://c.db", "restore", "cut.backup"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nothing was restored"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = coalition(d, &["--database", "sqlite://c.db", "summary"]);
+    assert!(
+        !out.status.success(),
+        "the damaged restore left a scenario behind"
+    );
+}
