@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(access_log())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(SetResponseHeaderLayer::overriding(
@@ -139,6 +140,30 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .layer(CatchPanicLayer::custom(api::panicked))
+}
+
+/// One log line per request at info: method, path (never the query string), request id,
+/// status and latency. Headers and bodies, which carry passwords, tokens and cookies, are never
+/// logged.
+fn access_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    use tower_http::trace::{DefaultOnResponse, TraceLayer};
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+            let id = req
+                .headers()
+                .get(caller::REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+        })
+        .on_response(
+            DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Millis),
+        )
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json` and committed in `docs/`.
