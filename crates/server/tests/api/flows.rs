@@ -86,7 +86,9 @@ async fn sign_in_sessions_csrf_and_sign_out() {
         assert_eq!(r.status(), 200);
         let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
         assert!(
-            set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+            set_cookie.contains("HttpOnly")
+                && set_cookie.contains("SameSite=Strict")
+                && set_cookie.contains("Path=/"),
             "{set_cookie}"
         );
         let (cookie, csrf) = app.sign_in("gbr.officer").await;
@@ -712,4 +714,89 @@ async fn the_served_openapi_document_is_the_committed_one() {
         "docs/openapi.json differs from the code: run `cargo run -- openapi > docs/openapi.json`"
     );
     app.finish().await;
+}
+
+/// Many clients change one offer at once, each from the version it read: per version exactly
+/// one wins and the others get `409 version_conflict`; no update is lost (the stored offer is
+/// the last winner's), every win is on the audit record once, and the chain stays intact.
+#[tokio::test]
+async fn concurrent_updates_of_one_offer_never_lose_an_update() {
+    const CLIENTS: i64 = 12;
+    const ROUNDS: i64 = 6;
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let offer = json!({"id": "GBR-95", "nation": "GBR", "capability": "LAND.INF.BN",
+            "units": 1, "from_week": 0, "to_week": 50, "notice_weeks": 2, "tour_weeks": 26,
+            "dwell_weeks": 52, "roe": "robust", "status": "offered", "cost_per_unit_week": 120,
+            "sources": ["EX-FSC-2"], "releasability": "coalition"});
+        let (status, body) = app.post("/offers", Some("gbr.officer"), &offer).await;
+        assert_eq!(status, 201, "{body}");
+        let mut version = 1;
+        let mut wins = 0;
+        for round in 0..ROUNDS {
+            // Every client starts from the same version with its own number of units.
+            let attempts = (0..CLIENTS).map(|c| {
+                let mut changed = offer.clone();
+                changed["units"] = json!(100 * (round + 1) + c);
+                let user = if c % 2 == 0 { "gbr.officer" } else { "planner" };
+                let body = json!({"version": version, "offer": changed});
+                let app = &app;
+                async move { (c, app.put("/offers/GBR-95", Some(user), &body).await) }
+            });
+            let results = futures_util::future::join_all(attempts).await;
+            let winners: Vec<i64> = results
+                .iter()
+                .filter(|(_, (status, _))| *status == 200)
+                .map(|(c, _)| *c)
+                .collect();
+            assert_eq!(
+                winners.len(),
+                1,
+                "round {round} on {}: {results:?}",
+                backend.name()
+            );
+            for (_, (status, body)) in &results {
+                if *status != 200 {
+                    assert_eq!(
+                        (*status, body["error"].as_str()),
+                        (409, Some("version_conflict")),
+                        "{body}"
+                    );
+                }
+            }
+            version += 1;
+            wins += 1;
+            let (_, now) = app.get_json("/offers/GBR-95", Some("planner")).await;
+            assert_eq!(now["version"], version);
+            assert_eq!(now["offer"]["units"], 100 * (round + 1) + winners[0]);
+        }
+        // Status changes race the same way.
+        let attempts = (0..CLIENTS).map(|_| {
+            let body = json!({"version": version, "status": "confirmed", "source": "EX-FSC-2"});
+            let app = &app;
+            async move {
+                app.post("/offers/GBR-95/status", Some("gbr.officer"), &body)
+                    .await
+            }
+        });
+        let results = futures_util::future::join_all(attempts).await;
+        assert_eq!(results.iter().filter(|(s, _)| *s == 200).count(), 1);
+        assert!(results
+            .iter()
+            .all(|(s, b)| *s == 200 || (*s == 409 && b["error"] == "version_conflict")));
+        wins += 1;
+
+        let (status, audit) = app
+            .get_json("/audit?entity_kind=offer&entity_id=GBR-95", Some("planner"))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            audit["total"],
+            1 + wins,
+            "one audit row per accepted change: {audit}"
+        );
+        let (_, verify) = app.get_json("/audit/verify", Some("admin")).await;
+        assert_eq!(verify["broken"], Value::Null, "{verify}");
+        app.finish().await;
+    }
 }
