@@ -197,6 +197,20 @@ pub struct Offer {
 
 pub const MAX_WEEK: u64 = 1039;
 
+/// The largest cost of one unit for one week (EUR): far above any real figure, low enough
+/// that a plan's total (units × weeks × cost) stays a finite number.
+pub const MAX_COST_PER_UNIT_WEEK: f64 = 1e12;
+
+fn cost_per_unit_week(v: &Value) -> Result<f64, String> {
+    let n = non_negative(v)?;
+    if n > MAX_COST_PER_UNIT_WEEK {
+        return Err(format!(
+            "must be at most {MAX_COST_PER_UNIT_WEEK}, found {n}"
+        ));
+    }
+    Ok(n)
+}
+
 impl Offer {
     /// Reads one offer; checks that need the rest of the scenario are done by the scenario.
     pub fn from_json(v: &Value, path: &str, errs: &mut ParseErrors) -> Option<Self> {
@@ -216,7 +230,7 @@ impl Offer {
         let roe = f.req("roe", errs, scalar(one_of(Roe::ALL)));
         let requires = f.list("requires", errs, scalar(Assumption::from_json));
         let status = f.req("status", errs, scalar(one_of(OfferStatus::ALL)));
-        let cost = f.req("cost_per_unit_week", errs, scalar(non_negative));
+        let cost = f.req("cost_per_unit_week", errs, scalar(cost_per_unit_week));
         let sources = f.list("sources", errs, scalar(SourceId::from_json));
         let notes = f.opt("notes", errs, scalar(string));
         let releasability = f.opt("releasability", errs, scalar(one_of(Releasability::ALL)));
