@@ -274,13 +274,20 @@ pub struct IngestReport {
     pub rejected: Vec<Rejected>,
 }
 
-/// Logs a checked batch and answers with each observation's fate.
+/// Logs a checked batch and answers with each observation's fate; a batch with no rows at all
+/// is refused.
 pub async fn ingest(
     monitoring: &Monitoring,
     store: &dyn Store,
     batch: Batch,
     actor: &Actor,
 ) -> Result<IngestReport, ApiError> {
+    if batch.accepted.is_empty() && batch.rejected.is_empty() {
+        return Err(ApiError::invalid(
+            "empty_batch",
+            "the batch holds no observations",
+        ));
+    }
     let mut rejected = batch.rejected;
     let mut rows = Vec::with_capacity(batch.accepted.len());
     let mut seen = std::collections::HashSet::new();

@@ -356,6 +356,7 @@ pub(crate) async fn money_entries(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// CSV in the Kiel tracker's layout, as `GET /commitments/export` writes it.
     pub csv: Option<String>,

@@ -34,6 +34,17 @@ fn time(what: &str, s: &str) -> Result<jiff::Timestamp, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("{what}: \"{s}\" is not an RFC 3339 time")))
 }
 
+/// A text filter: no stored value holds a control character (and PostgreSQL cannot compare
+/// with a NUL at all), so one is a mistake.
+fn text(what: &str, s: Option<String>) -> Result<Option<String>, ApiError> {
+    match s {
+        Some(s) if s.chars().any(char::is_control) => Err(ApiError::BadRequest(format!(
+            "{what}: control characters are not allowed"
+        ))),
+        other => Ok(other),
+    }
+}
+
 /// Audit rows, oldest first, each with who, when, what, before/after and its hash.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page), (status = 403, body = crate::ErrorBody)),
@@ -51,10 +62,10 @@ pub async fn log(
         )));
     }
     let filter = store::AuditFilter {
-        entity_kind: q.entity_kind,
-        entity_id: q.entity_id,
-        actor: q.actor,
-        action: q.action,
+        entity_kind: text("entity_kind", q.entity_kind)?,
+        entity_id: text("entity_id", q.entity_id)?,
+        actor: text("actor", q.actor)?,
+        action: text("action", q.action)?,
         since: q.since.as_deref().map(|s| time("since", s)).transpose()?,
         until: q.until.as_deref().map(|s| time("until", s)).transpose()?,
     };

@@ -175,10 +175,10 @@ pub async fn add_token(
     Json(body): Json<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiError::invalid(
             "invalid_token_name",
-            "name: 1 to 100 characters",
+            "name: 1 to 100 characters, none of them control characters",
         ));
     }
     let user = caller.signed_in()?;

@@ -33,6 +33,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
                 ApiError::BadRequest(r.body_text())
             }
         })?;
+        if !is_utf8_form(&bytes) {
+            return Err(ApiError::BadRequest("the form is not UTF-8".into()).into());
+        }
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("the form could not be read: {e}")))?;
         let sent = fields
@@ -46,5 +49,49 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
         let form = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("the form could not be read: {e}")))?;
         Ok(Self { caller, form })
+    }
+}
+
+/// Whether every name and value of a url-encoded body is UTF-8 once decoded. (The form
+/// decoder replaces what is not with U+FFFD, which would store text nobody sent.)
+fn is_utf8_form(body: &[u8]) -> bool {
+    let mut decoded = Vec::with_capacity(body.len());
+    for part in body.split(|&b| b == b'&' || b == b'=') {
+        decoded.clear();
+        let mut i = 0;
+        while i < part.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (
+                part[i],
+                part.get(i + 1).copied().and_then(hex),
+                part.get(i + 2).copied().and_then(hex),
+            ) {
+                (b'%', Some(hi), Some(lo)) => {
+                    decoded.push((hi * 16 + lo) as u8);
+                    i += 3;
+                }
+                (b, _, _) => {
+                    decoded.push(b);
+                    i += 1;
+                }
+            }
+        }
+        if std::str::from_utf8(&decoded).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_utf8_form;
+
+    #[test]
+    fn a_form_that_is_not_utf8_is_found() {
+        assert!(is_utf8_form(b"a=caf%C3%A9&b=x+y&c=%&d=%G1"));
+        assert!(!is_utf8_form(b"a=caf%E9"));
+        assert!(!is_utf8_form(b"a=caf\xe9"));
+        assert!(!is_utf8_form(b"%FF%FE=1"));
     }
 }
