@@ -23,10 +23,23 @@ pub fn print(text: &str) {
     }
 }
 
-/// Prints an error as one line and returns exit code 1.
+/// Prints an error as one line and returns exit code 1. Control characters in it (a file name
+/// with a newline, say) are shown escaped, so the line stays one line.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-    eprintln!("error: {}", chain.join(": "));
+    let line: String = chain
+        .join(": ")
+        .chars()
+        .flat_map(|c| {
+            let shown: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            shown
+        })
+        .collect();
+    eprintln!("error: {line}");
     ExitCode::FAILURE
 }
 

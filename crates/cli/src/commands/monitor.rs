@@ -58,7 +58,11 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                 ));
             }
             if report.accepted.is_empty() && !report.rejected.is_empty() {
-                return Ok(ExitCode::FAILURE);
+                anyhow::bail!(
+                    "{}: no observation recorded, {} rejected",
+                    file.display(),
+                    report.rejected.len()
+                );
             }
         }
         MonitorCommand::Correlate { file, assignments } => {
