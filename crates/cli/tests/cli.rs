@@ -643,3 +643,103 @@ fn backup_and_restore_from_the_command_line() {
         "the damaged restore left a scenario behind"
     );
 }
+
+/// The hostile corpus the API suite sends to the server (`crates/server/tests/hostile/`).
+const HOSTILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/tests/hostile");
+
+/// Checks a refusal: a failing exit code, no panic, and either one `error: …` line (exit 1) or,
+/// for a scenario that parses but is invalid (exit 2), one line per mistake and their count.
+fn refused(what: &str, out: &Output) {
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    match out.status.code() {
+        Some(1) => {
+            assert_eq!(err.lines().count(), 1, "{what}: {err}");
+            assert!(err.starts_with("error: "), "{what}: {err}");
+        }
+        Some(2) => {
+            assert!(err.lines().all(|l| !l.trim().is_empty()), "{what}: {err}");
+            assert!(
+                err.lines().last().is_some_and(|l| l.contains("error(s)")),
+                "{what}: {err}"
+            );
+        }
+        other => panic!("{what}: exit {other:?}: {err}"),
+    }
+}
+
+#[test]
+fn hostile_files_get_a_clear_error_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(coalition(d, &["-q", "import", EXERCISE]).status.success());
+    let state = |d: &Path| {
+        let export = coalition(d, &["export"]);
+        let incidents = coalition(d, &["--json", "monitor", "incidents"]);
+        let aid = coalition(d, &["aid", "export"]);
+        assert!(export.status.success() && incidents.status.success() && aid.status.success());
+        (export.stdout, incidents.stdout, aid.stdout)
+    };
+    let before = state(d);
+    let list = |sub: &str| {
+        let mut files: Vec<String> = std::fs::read_dir(Path::new(HOSTILE).join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            // Valid files; a scenario file may start with a byte order mark on the command line
+            // (the API, reading JSON over HTTP, refuses one).
+            .filter(|p| !p.ends_with("valid-minimal.json") && !p.ends_with("utf8-bom.json"))
+            .collect();
+        files.sort();
+        files
+    };
+    // Generated: a scenario nested 100 000 deep, and a CSV file of one 10 MB cell.
+    let deep = d.join("deep.json");
+    std::fs::write(
+        &deep,
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let wide = d.join("wide.csv");
+    std::fs::write(&wide, format!("id,{}\n", "x".repeat(10_000_000))).unwrap();
+    let generated = [deep.display().to_string(), wide.display().to_string()];
+    // File names: traversal to a file that is not ours, a directory, a name with a newline.
+    let names = [
+        "../../../../../../etc/passwd".to_owned(),
+        "/".to_owned(),
+        "../no-such\ndir/file.json".to_owned(),
+    ];
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (args, files) in [
+        (
+            &["validate"][..],
+            [list("scenario"), generated.to_vec()].concat(),
+        ),
+        (
+            &["import", "--replace"],
+            [list("scenario"), generated.to_vec()].concat(),
+        ),
+        (
+            &["monitor", "ingest"],
+            [list("csv"), list("cot"), generated.to_vec()].concat(),
+        ),
+        (
+            &["aid", "import"],
+            [list("csv"), generated.to_vec()].concat(),
+        ),
+        (&["monitor", "sectors"], list("geojson")),
+    ] {
+        for file in files.iter().chain(names.iter()) {
+            let mut all = args.to_vec();
+            all.push(file);
+            let out = coalition(d, &all);
+            if let Err(e) = std::panic::catch_unwind(|| refused(&format!("{all:?}"), &out)) {
+                problems.push(e.downcast_ref::<String>().cloned().unwrap_or_default());
+            }
+            checked += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 60, "{checked}");
+    assert!(before == state(d), "a refused file changed the database");
+}

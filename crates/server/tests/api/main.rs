@@ -6,6 +6,7 @@ mod aid;
 mod alerts;
 mod flows;
 mod helpers;
+mod hostile;
 mod matrix;
 mod monitoring;
 mod ui;

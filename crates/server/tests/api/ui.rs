@@ -12,14 +12,14 @@ use crate::helpers::{backends, spawn_app, TestApp, PASSWORD, USERS};
 
 /// A browser that keeps no cookies of its own and does not follow redirects, so each answer
 /// is seen as sent.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
+pub(crate) struct Browser {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) cookie: Option<String>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             client: reqwest::Client::builder()
                 .redirect(Policy::none())
@@ -31,7 +31,7 @@ impl Browser {
     }
 
     /// Signs in through the sign-in form, as a person would.
-    async fn signed_in(app: &TestApp, user: &str) -> Self {
+    pub(crate) async fn signed_in(app: &TestApp, user: &str) -> Self {
         let mut b = Self::new(app);
         let r = b
             .client
@@ -45,7 +45,7 @@ impl Browser {
         b
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
         let mut rb = self.client.get(format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
@@ -59,7 +59,7 @@ impl Browser {
         (status, r.text().await.unwrap(), location)
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
         let mut rb = self
             .client
             .post(format!("{}{path}", self.base))
@@ -72,7 +72,7 @@ impl Browser {
     }
 
     /// The CSRF token the page frame carries for this session.
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let (_, page, _) = self.get("/").await;
         let marker = "name=\"csrf-token\" content=\"";
         let at = page.find(marker).unwrap() + marker.len();
@@ -110,7 +110,7 @@ async fn restricted_offers(app: &TestApp, nation: &str) -> Vec<String> {
 }
 
 /// Runs a plan through the API as the planner; returns (job id, plan id).
-async fn make_plan(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn make_plan(app: &TestApp) -> (i64, i64) {
     let (status, body) = app
         .post(
             "/plan-jobs",
