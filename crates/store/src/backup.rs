@@ -334,12 +334,7 @@ fn spec(name: &str) -> Result<&'static Table> {
 
 /// Reads every carried table of `store` in one snapshot and feeds `sink`.
 async fn read_db<S: Sink>(store: &SqlStore, sink: &mut S) -> Result<Header> {
-    let mut tx = store.pool().begin().await?;
-    if store.backend() == Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut tx = store.read_tx().await?;
     let schema_version: i64 =
         sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM schema_migrations")
             .fetch_one(&mut *tx)

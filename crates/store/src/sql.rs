@@ -154,7 +154,7 @@ impl SqlStore {
 
     /// A transaction for reading several tables as of one moment (on PostgreSQL, repeatable
     /// read; SQLite transactions are snapshots already).
-    async fn read_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn read_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
