@@ -980,6 +980,14 @@ impl Store for SqlStore {
         actor: &Actor,
     ) -> Result<Versioned<Offer>> {
         let mut tx = write_tx(&self.pool, self.backend).await?;
+        // Take the offer's row lock before reading it and its history: on PostgreSQL each read
+        // of a read-committed transaction sees the latest commit, so without the lock a
+        // concurrent change committed between the two reads would be judged as this one's
+        // starting point (422) instead of a stale version (409). SQLite holds the write lock.
+        sqlx::query("UPDATE offers SET version = version WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
         let (body, version) = offer_row(&mut tx, id).await?;
         check_version("offer", id.as_str(), expected_version, version)?;
         check_sources(&mut tx, change.source.iter()).await?;
