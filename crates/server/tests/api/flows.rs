@@ -781,9 +781,12 @@ async fn concurrent_updates_of_one_offer_never_lose_an_update() {
         });
         let results = futures_util::future::join_all(attempts).await;
         assert_eq!(results.iter().filter(|(s, _)| *s == 200).count(), 1);
-        assert!(results
-            .iter()
-            .all(|(s, b)| *s == 200 || (*s == 409 && b["error"] == "version_conflict")));
+        assert!(
+            results
+                .iter()
+                .all(|(s, b)| *s == 200 || (*s == 409 && b["error"] == "version_conflict")),
+            "{results:?}"
+        );
         wins += 1;
 
         let (status, audit) = app
