@@ -15,6 +15,7 @@ mod grid;
 mod tests;
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -85,47 +86,6 @@ pub struct Incident {
     pub observers: Vec<String>,
 }
 
-/// What the correlator keeps of an observation besides its id (which is the incident's
-/// `observations` entry at the same position).
-#[derive(Debug, Clone)]
-struct Member {
-    place: Place,
-    window: (Timestamp, Timestamp),
-    count: Count,
-    against_coalition: bool,
-    /// The observer's id when one was given; otherwise the observation's own id stands for it.
-    observer: Option<String>,
-}
-
-/// A member with its observation's id.
-type Named = (String, Member);
-
-/// An incident with its members, `members[i]` being `incident.observations[i]`.
-#[derive(Debug, Clone)]
-struct Record {
-    incident: Incident,
-    members: Vec<Member>,
-}
-
-impl Record {
-    /// Who observed member `i`: its observer id, or its own id.
-    fn observer(&self, i: usize) -> &str {
-        match (&self.members[i].observer, self.incident.observations.get(i)) {
-            (Some(o), _) => o,
-            (None, Some(id)) => id,
-            (None, None) => "",
-        }
-    }
-
-    fn members(&self) -> impl Iterator<Item = (&str, &Member)> {
-        self.incident
-            .observations
-            .iter()
-            .map(String::as_str)
-            .zip(&self.members)
-    }
-}
-
 /// What happened to an observation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -155,19 +115,190 @@ pub enum CorrelateError {
     DifferentKinds(u64, u64),
 }
 
-pub struct Correlator {
-    params: Params,
-    /// Incidents by id (at `id - 1`; ids are handed out in order); one merged away is `None`.
-    incidents: Vec<Option<Box<Record>>>,
-    by_observation: HashMap<String, u64>,
-    /// Each incident's summary, filed by kind, place and hours.
-    grid: Grid,
+/// "No member": the end of an incident's list of members.
+const NONE: u32 = u32::MAX;
+
+/// What the correlator keeps of an observation (its id is in [`Ids`] at the same position).
+#[derive(Debug, Clone)]
+struct Member {
+    place: Place,
+    window: (Timestamp, Timestamp),
+    count: Count,
+    against_coalition: bool,
+    /// The observer's id (as a number, see [`Correlator::observer_names`]) when one was given;
+    /// otherwise the observation's own id stands for it.
+    observer: Option<u32>,
+    /// The incident it is in (its slot), and the next member of that incident.
+    incident: u32,
+    next: u32,
+    /// Why it is in its incident.
+    rule: &'static str,
+    detail: Detail,
 }
 
-fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp), gap: SignedDuration) -> bool {
-    let a_end = a.1.checked_add(gap).unwrap_or(a.1);
-    let b_end = b.1.checked_add(gap).unwrap_or(b.1);
-    a.0 <= b_end && b.0 <= a_end
+/// Inverse-variance sums over an incident's point members, in metres from the first point.
+#[derive(Debug, Clone, Copy)]
+struct PointSums {
+    origin: LatLon,
+    sx: f64,
+    sy: f64,
+    sw: f64,
+}
+
+impl PointSums {
+    fn add(sums: &mut Option<Self>, at: LatLon, radius_m: f64) {
+        let r = radius_m.max(1.0);
+        let w = 1.0 / (r * r);
+        let s = sums.get_or_insert(PointSums {
+            origin: at,
+            sx: 0.0,
+            sy: 0.0,
+            sw: 0.0,
+        });
+        let (x, y) = geo::local_xy(s.origin, at);
+        s.sx += w * x;
+        s.sy += w * y;
+        s.sw += w;
+    }
+
+    /// The weighted mean and its radius.
+    fn place(&self) -> (LatLon, f64) {
+        (
+            geo::from_local_xy(self.origin, self.sx / self.sw, self.sy / self.sw),
+            (1.0 / self.sw).sqrt(),
+        )
+    }
+}
+
+/// An incident as the correlator keeps it: its members, as a list through [`Member::next`],
+/// and what they add up to.
+#[derive(Debug, Clone)]
+struct Record {
+    slot: u32,
+    kind: EventKind,
+    /// False once merged into another incident.
+    alive: bool,
+    head: u32,
+    tail: u32,
+    len: u32,
+    from: Timestamp,
+    to: Timestamp,
+    location: LatLon,
+    radius_m: f64,
+    /// Located by at least one point (not by bearings alone).
+    has_point: bool,
+    points: Option<PointSums>,
+    count: Count,
+    against_coalition: bool,
+}
+
+impl Record {
+    fn id(&self) -> u64 {
+        u64::from(self.slot) + 1
+    }
+
+    fn empty(slot: u32, kind: EventKind) -> Self {
+        Self {
+            slot,
+            kind,
+            alive: true,
+            head: NONE,
+            tail: NONE,
+            len: 0,
+            from: Timestamp::MAX,
+            to: Timestamp::MIN,
+            location: LatLon { lat: 0.0, lon: 0.0 },
+            radius_m: 0.0,
+            has_point: false,
+            points: None,
+            count: Count {
+                low: 0,
+                best: 0,
+                high: 0,
+            },
+            against_coalition: false,
+        }
+    }
+
+    /// Takes a new last member into the times, count, flag and point sums (the place is
+    /// worked out after, by [`Correlator::locate`]). A later count as large as the largest
+    /// replaces it.
+    fn absorb(&mut self, m: &Member) {
+        self.from = self.from.min(m.window.0);
+        self.to = self.to.max(m.window.1);
+        if (m.count.best, m.count.high) >= (self.count.best, self.count.high) {
+            self.count = m.count;
+        }
+        self.against_coalition |= m.against_coalition;
+        if let Place::Point { at, radius_m } = m.place {
+            PointSums::add(&mut self.points, at, radius_m);
+        }
+    }
+}
+
+/// Observation ids, end to end in one string, with a hash index to their positions.
+#[derive(Default)]
+struct Ids {
+    text: String,
+    ends: Vec<usize>,
+    index: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+fn id_at<'a>(text: &'a str, ends: &[usize], i: u32) -> &'a str {
+    let i = i as usize;
+    let start = match i.checked_sub(1) {
+        Some(before) => ends.get(before).copied().unwrap_or(0),
+        None => 0,
+    };
+    let end = ends.get(i).copied().unwrap_or(start);
+    text.get(start..end).unwrap_or("")
+}
+
+impl Ids {
+    fn get(&self, i: u32) -> &str {
+        id_at(&self.text, &self.ends, i)
+    }
+
+    fn find(&self, id: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(id);
+        self.index.find(hash, |&i| self.get(i) == id).copied()
+    }
+
+    /// Adds an id not yet known; returns its position.
+    fn push(&mut self, id: &str) -> u32 {
+        let Ids {
+            text,
+            ends,
+            index,
+            hasher,
+        } = self;
+        let i = ends.len() as u32;
+        text.push_str(id);
+        ends.push(text.len());
+        index.insert_unique(hasher.hash_one(id), i, |&j| {
+            hasher.hash_one(id_at(text, ends, j))
+        });
+        i
+    }
+}
+
+type Hasher = hashbrown::DefaultHashBuilder;
+
+pub struct Correlator {
+    params: Params,
+    gap: SignedDuration,
+    ids: Ids,
+    /// One per observation, at the position of its id.
+    members: Vec<Member>,
+    /// Incidents by slot (`id - 1`; ids are handed out in order), merged ones included.
+    records: Vec<Record>,
+    live: usize,
+    /// Observer ids given with observations, each once.
+    observer_names: Vec<String>,
+    observer_index: HashMap<String, u32, Hasher>,
+    /// Each incident's summary, filed by kind, place and time.
+    grid: Grid,
 }
 
 /// Distance from `p` to the ray's band (metres), and the range along the ray.
@@ -189,19 +320,23 @@ fn off_ray(p: LatLon, from: LatLon, bearing: f64, min_m: f64, max_m: f64) -> (f6
 /// A candidate join: its score (lower is closer), the rule and the numbers behind it.
 type Agreement = (f64, &'static str, Detail);
 
-/// The position of incident `id` in the list of incidents.
+/// The slot of incident `id`.
 fn slot(id: u64) -> Option<usize> {
     usize::try_from(id.checked_sub(1)?).ok()
 }
 
 impl Correlator {
     pub fn new(params: Params) -> Self {
-        let gap_s = i64::from(params.max_gap_min) * 60;
         Self {
             params,
-            incidents: Vec::new(),
-            by_observation: HashMap::new(),
-            grid: Grid::new(params.max_join_m, gap_s),
+            gap: SignedDuration::from_mins(i64::from(params.max_gap_min)),
+            ids: Ids::default(),
+            members: Vec::new(),
+            records: Vec::new(),
+            live: 0,
+            observer_names: Vec::new(),
+            observer_index: HashMap::default(),
+            grid: Grid::new(params.max_join_m),
         }
     }
 
@@ -209,120 +344,230 @@ impl Correlator {
         &self.params
     }
 
-    /// Every incident, in the order they were opened.
-    pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.incidents.iter().flatten().map(|r| &r.incident)
+    /// Every incident, in the order they were opened, each written out when reached.
+    pub fn incidents(&self) -> impl Iterator<Item = Incident> + '_ {
+        self.records
+            .iter()
+            .filter(|r| r.alive)
+            .map(|r| self.write_out(r))
     }
 
-    pub fn incident(&self, id: u64) -> Option<&Incident> {
-        self.record(id).map(|r| &r.incident)
+    /// How many incidents there are.
+    pub fn incident_count(&self) -> usize {
+        self.live
+    }
+
+    pub fn incident(&self, id: u64) -> Option<Incident> {
+        self.record(id).map(|r| self.write_out(r))
     }
 
     pub fn incident_of(&self, observation: &str) -> Option<u64> {
-        self.by_observation.get(observation).copied()
+        let i = self.ids.find(observation)?;
+        self.members
+            .get(i as usize)
+            .map(|m| u64::from(m.incident) + 1)
     }
 
     fn record(&self, id: u64) -> Option<&Record> {
-        self.incidents.get(slot(id)?)?.as_deref()
+        self.records.get(slot(id)?).filter(|r| r.alive)
     }
 
-    fn record_mut(&mut self, id: u64) -> Option<&mut Record> {
-        self.incidents.get_mut(slot(id)?)?.as_deref_mut()
+    /// The members of `r` in order, with their positions.
+    fn members_of(&self, r: &Record) -> impl Iterator<Item = (u32, &Member)> + '_ {
+        let mut at = r.head;
+        std::iter::from_fn(move || {
+            let i = at;
+            let m = self.members.get(i as usize)?;
+            at = m.next;
+            Some((i, m))
+        })
+    }
+
+    /// Who observed member `i`: its observer id, or its own id.
+    fn observer_of(&self, i: u32) -> &str {
+        match self.members.get(i as usize).and_then(|m| m.observer) {
+            Some(o) => self
+                .observer_names
+                .get(o as usize)
+                .map_or("", String::as_str),
+            None => self.ids.get(i),
+        }
+    }
+
+    fn write_out(&self, r: &Record) -> Incident {
+        let n = r.len as usize;
+        let mut observations = Vec::with_capacity(n);
+        let mut reasons = Vec::with_capacity(n);
+        let mut observers = Vec::with_capacity(n);
+        for (i, m) in self.members_of(r) {
+            let id = self.ids.get(i).to_owned();
+            reasons.push(Reason {
+                observation: id.clone(),
+                rule: m.rule,
+                detail: m.detail.clone(),
+            });
+            observations.push(id);
+            observers.push(self.observer_of(i).to_owned());
+        }
+        observers.sort();
+        observers.dedup();
+        Incident {
+            id: r.id(),
+            kind: r.kind,
+            from: r.from,
+            to: r.to,
+            location: r.location,
+            radius_m: r.radius_m,
+            count: r.count,
+            against_coalition: r.against_coalition,
+            observations,
+            reasons,
+            observers,
+        }
     }
 
     /// Adds an observation whose place [`Observation::check`] worked out.
     pub fn add(&mut self, o: &Observation, place: Place) -> Outcome {
-        if let Some(&incident) = self.by_observation.get(&o.id) {
-            return Outcome::AlreadyKnown { incident };
-        }
-        let member = Member {
-            place,
-            window: o.window(),
-            count: o.count,
-            against_coalition: o.against_coalition,
-            observer: o.observer_id.clone(),
+        let i = match self.insert(o, place) {
+            Ok(i) => i,
+            Err(incident) => return Outcome::AlreadyKnown { incident },
         };
-        let observer = o.observer_id.as_deref().unwrap_or(&o.id);
-        match self.best_match(o.kind, &member, observer) {
-            Some((id, rule, detail)) => {
-                let reason = Reason {
+        let Some(m) = self.members.get(i as usize) else {
+            return Outcome::AlreadyKnown { incident: 0 };
+        };
+        let incident = u64::from(m.incident) + 1;
+        if matches!(m.detail, Detail::Opened) {
+            Outcome::Opened { incident }
+        } else {
+            Outcome::Joined {
+                incident,
+                reason: Reason {
                     observation: o.id.clone(),
-                    rule,
-                    detail,
-                };
-                self.attach(id, o.id.clone(), member, reason.clone());
-                Outcome::Joined {
-                    incident: id,
-                    reason,
-                }
-            }
-            None => {
-                let id = self.open(
-                    o.kind,
-                    vec![(o.id.clone(), member)],
-                    "first",
-                    Detail::Opened,
-                );
-                Outcome::Opened { incident: id }
+                    rule: m.rule,
+                    detail: m.detail.clone(),
+                },
             }
         }
     }
 
-    /// The closest incident `m` may join (ties go to the older incident), with why.
+    /// Adds observations in order, as [`Correlator::add`] would one by one, without
+    /// reporting what became of each.
+    pub fn extend<'a>(&mut self, batch: impl IntoIterator<Item = (&'a Observation, Place)>) {
+        for (o, place) in batch {
+            // Ids sent before change nothing, as with `add`.
+            let _ = self.insert(o, place);
+        }
+    }
+
+    /// Adds the observation; its position, or the incident it is already in.
+    fn insert(&mut self, o: &Observation, place: Place) -> Result<u32, u64> {
+        if let Some(i) = self.ids.find(&o.id) {
+            return Err(self
+                .members
+                .get(i as usize)
+                .map_or(0, |m| u64::from(m.incident) + 1));
+        }
+        let observer = o.observer_id.as_deref().map(|name| self.observer(name));
+        let window = o.window();
+        let found = self.best_match(
+            o.kind,
+            place,
+            window,
+            o.observer_id.as_deref().unwrap_or(&o.id),
+        );
+        let i = self.ids.push(&o.id);
+        self.members.push(Member {
+            place,
+            window,
+            count: o.count,
+            against_coalition: o.against_coalition,
+            observer,
+            incident: NONE,
+            next: NONE,
+            rule: "first",
+            detail: Detail::Opened,
+        });
+        match found {
+            Some((slot, rule, detail)) => self.attach(slot, i, rule, detail),
+            None => {
+                self.open(o.kind, &[i], "first", &Detail::Opened);
+            }
+        }
+        Ok(i)
+    }
+
+    /// The number standing for an observer id.
+    fn observer(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.observer_index.get(name) {
+            return n;
+        }
+        let n = self.observer_names.len() as u32;
+        self.observer_names.push(name.to_owned());
+        self.observer_index.insert(name.to_owned(), n);
+        n
+    }
+
+    /// The closest incident an observation may join (ties go to the older incident), with why.
     fn best_match(
         &self,
         kind: EventKind,
-        m: &Member,
+        place: Place,
+        window: (Timestamp, Timestamp),
         observer: &str,
-    ) -> Option<(u64, &'static str, Detail)> {
+    ) -> Option<(u32, &'static str, Detail)> {
         let p = &self.params;
-        let gap = SignedDuration::from_mins(i64::from(p.max_gap_min));
         let max_span = i64::from(p.max_span_min) * 60;
-        let centre = m.place.centre();
-        let mut best: Option<(u64, Agreement)> = None;
-        self.grid.around(kind, centre, p.max_join_m, m.window, |s| {
-            if !overlaps((s.from, s.to), m.window, gap) {
-                return;
-            }
-            let span = s.to.max(m.window.1).as_second() - s.from.min(m.window.0).as_second();
-            if span > max_span {
-                return;
-            }
-            let found = match m.place {
-                // The common case, worked out from the summary alone.
-                Place::Point { at, radius_m } if s.has_point => near(p, at, radius_m, s),
-                _ if geo::distance_m(centre, s.location) > p.max_join_m => None,
-                _ => self.record(s.id).and_then(|r| self.agree(r, m, observer)),
-            };
-            if let Some(a) = found {
-                if best
-                    .as_ref()
-                    .is_none_or(|(id, b)| a.0 < b.0 || (a.0 == b.0 && s.id < *id))
-                {
-                    best = Some((s.id, a));
+        let until = window.1.checked_add(self.gap).unwrap_or(window.1);
+        let centre = place.centre();
+        let fine = match place {
+            Place::Point { radius_m, .. } => self.grid.fine_reach(radius_m, p.slack_m),
+            Place::Ray { .. } => p.max_join_m,
+        };
+        let mut best: Option<(u32, Agreement)> = None;
+        self.grid
+            .around(kind, centre, fine, (window.0, until), |s| {
+                // The windows overlap, allowing the gap.
+                if s.from > until || window.0 > s.until {
+                    return;
                 }
-            }
-        });
-        best.map(|(id, (_, rule, detail))| (id, rule, detail))
+                let span = s.to.max(window.1).as_second() - s.from.min(window.0).as_second();
+                if span > max_span {
+                    return;
+                }
+                let found = match place {
+                    // The common case, worked out from the summary alone.
+                    Place::Point { at, radius_m } if s.has_point => {
+                        near(p, at, radius_m, s.location, s.radius_m)
+                    }
+                    _ if geo::distance_m(centre, s.location) > p.max_join_m => None,
+                    _ => self
+                        .records
+                        .get(s.slot as usize)
+                        .and_then(|r| self.agree(r, place, observer)),
+                };
+                if let Some(a) = found {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(slot, b)| a.0 < b.0 || (a.0 == b.0 && s.slot < *slot))
+                    {
+                        best = Some((s.slot, a));
+                    }
+                }
+            });
+        best.map(|(slot, (_, rule, detail))| (slot, rule, detail))
     }
 
-    /// Does `m` agree with an incident located by bearings, or is `m` a bearing? (Points near
-    /// a located incident are [`near`].)
-    fn agree(&self, r: &Record, m: &Member, observer: &str) -> Option<Agreement> {
+    /// Does an observation at `place` agree with an incident located by bearings, or is it a
+    /// bearing? (Points near a located incident are [`near`].)
+    fn agree(&self, r: &Record, place: Place, observer: &str) -> Option<Agreement> {
         let p = &self.params;
-        let inc = &r.incident;
-        let has_point = r
-            .members
-            .iter()
-            .any(|x| matches!(x.place, Place::Point { .. }));
-        match m.place {
-            Place::Point { at, radius_m } if has_point => {
-                let s = summary(inc, has_point);
-                near(p, at, radius_m, &s)
+        match place {
+            Place::Point { at, radius_m } if r.has_point => {
+                near(p, at, radius_m, r.location, r.radius_m)
             }
             Place::Point { at, radius_m } => {
                 // The incident is located by bearings only: the point must lie on one of them.
-                r.members().find_map(|(id, x)| match x.place {
+                self.members_of(r).find_map(|(i, x)| match x.place {
                     Place::Ray {
                         from,
                         bearing_deg,
@@ -340,7 +585,7 @@ impl Correlator {
                                 Detail::OffBearing(Box::new(OffBearing {
                                     off_m: off,
                                     bearing_deg,
-                                    reported_by: id.to_owned(),
+                                    reported_by: self.ids.get(i).to_owned(),
                                     reach_m: reach,
                                 })),
                             )
@@ -355,11 +600,10 @@ impl Correlator {
                 min_m,
                 max_m,
             } => {
-                if has_point {
-                    let (off, along) = off_ray(inc.location, from, bearing_deg, min_m, max_m);
-                    let reach = inc.radius_m
-                        + p.slack_m
-                        + along.abs() * p.bearing_tolerance_deg.to_radians();
+                if r.has_point {
+                    let (off, along) = off_ray(r.location, from, bearing_deg, min_m, max_m);
+                    let reach =
+                        r.radius_m + p.slack_m + along.abs() * p.bearing_tolerance_deg.to_radians();
                     return (off <= reach).then_some((
                         off / reach.max(1.0),
                         "on_bearing",
@@ -372,13 +616,13 @@ impl Correlator {
                     ));
                 }
                 // Rays only: look for a crossing inside both bands.
-                (0..r.members.len()).find_map(|i| match r.members[i].place {
+                self.members_of(r).find_map(|(i, x)| match x.place {
                     Place::Ray {
                         from: f2,
                         bearing_deg: b2,
                         min_m: lo2,
                         max_m: hi2,
-                    } if r.observer(i) != observer => {
+                    } if self.observer_of(i) != observer => {
                         let (at, da, db) = geo::cross_bearings(from, bearing_deg, f2, b2)?;
                         let tol = |d: f64| p.slack_m + d * p.bearing_tolerance_deg.to_radians();
                         let inside =
@@ -389,7 +633,7 @@ impl Correlator {
                                 "crossing",
                                 Detail::Crossing(Box::new(Crossing {
                                     bearing_deg,
-                                    other: inc.observations[i].clone(),
+                                    other: self.ids.get(i).to_owned(),
                                     other_bearing_deg: b2,
                                     range_m: da,
                                     other_range_m: db,
@@ -413,7 +657,7 @@ impl Correlator {
                                     0.8,
                                     "on_bearing",
                                     Detail::SamePost(Box::new(SamePost {
-                                        other: inc.observations[i].clone(),
+                                        other: self.ids.get(i).to_owned(),
                                         turn_deg: turn,
                                     })),
                                 )
@@ -426,118 +670,144 @@ impl Correlator {
         }
     }
 
+    /// Opens an incident with `members` (in order), each there for the same reason.
     fn open(
         &mut self,
         kind: EventKind,
-        members: Vec<Named>,
+        members: &[u32],
         rule: &'static str,
-        detail: Detail,
+        detail: &Detail,
     ) -> u64 {
-        let id = self.incidents.len() as u64 + 1;
-        let mut observations = Vec::with_capacity(members.len());
-        let mut reasons = Vec::with_capacity(members.len());
-        let mut kept = Vec::with_capacity(members.len());
-        for (oid, m) in members {
-            self.by_observation.insert(oid.clone(), id);
-            reasons.push(Reason {
-                observation: oid.clone(),
-                rule,
-                detail: detail.clone(),
-            });
-            observations.push(oid);
-            kept.push(m);
+        let slot = self.records.len() as u32;
+        self.records.push(Record::empty(slot, kind));
+        self.live += 1;
+        for &i in members {
+            if let Some(m) = self.members.get_mut(i as usize) {
+                m.rule = rule;
+                m.detail = detail.clone();
+            }
         }
-        let incident = Incident {
-            id,
-            kind,
-            from: Timestamp::UNIX_EPOCH,
-            to: Timestamp::UNIX_EPOCH,
-            location: LatLon { lat: 0.0, lon: 0.0 },
-            radius_m: 0.0,
-            count: Count {
-                low: 0,
-                best: 0,
-                high: 0,
-            },
-            against_coalition: false,
-            observations,
-            reasons,
-            observers: Vec::new(),
-        };
-        self.incidents.push(Some(Box::new(Record {
-            incident,
-            members: kept,
-        })));
-        self.refresh(id, true);
-        id
+        self.relink(slot, members);
+        self.recompute(slot);
+        u64::from(slot) + 1
     }
 
-    fn attach(&mut self, id: u64, observation: String, m: Member, reason: Reason) {
-        self.by_observation.insert(observation.clone(), id);
-        let Some(r) = self.record_mut(id) else {
+    /// Makes `members` (in order) the whole list of incident `slot`.
+    fn relink(&mut self, slot: u32, members: &[u32]) {
+        for (k, &i) in members.iter().enumerate() {
+            let next = members.get(k + 1).copied().unwrap_or(NONE);
+            if let Some(m) = self.members.get_mut(i as usize) {
+                m.incident = slot;
+                m.next = next;
+            }
+        }
+        if let Some(r) = self.records.get_mut(slot as usize) {
+            r.head = members.first().copied().unwrap_or(NONE);
+            r.tail = members.last().copied().unwrap_or(NONE);
+            r.len = members.len() as u32;
+        }
+    }
+
+    fn attach(&mut self, slot: u32, i: u32, rule: &'static str, detail: Detail) {
+        let Some(m) = self.members.get_mut(i as usize) else {
             return;
         };
-        let observer = m.observer.as_deref().unwrap_or(&observation);
-        if let Err(at) = r
-            .incident
-            .observers
-            .binary_search_by(|x| x.as_str().cmp(observer))
-        {
-            r.incident.observers.reserve_exact(1);
-            r.incident.observers.insert(at, observer.to_owned());
-        }
-        // Incidents are many and small: keep their lists exactly as long as they are.
-        r.incident.observations.reserve_exact(1);
-        r.incident.observations.push(observation);
-        r.incident.reasons.reserve_exact(1);
-        r.incident.reasons.push(reason);
-        r.members.reserve_exact(1);
-        r.members.push(m);
-        self.refresh(id, false);
-    }
-
-    /// Recomputes an incident from its members (its observers too, with `observers`) and
-    /// re-files it in the grid.
-    fn refresh(&mut self, id: u64, observers: bool) {
-        let p = self.params;
-        let Some(r) = self.record_mut(id) else {
+        m.incident = slot;
+        m.next = NONE;
+        m.rule = rule;
+        m.detail = detail;
+        let Some(r) = self.records.get_mut(slot as usize) else {
             return;
         };
-        let (location, radius, has_point) = place_of(&p, &r.members, r.incident.location);
-        let inc = &mut r.incident;
-        inc.location = location;
-        inc.radius_m = radius;
-        inc.from = r
-            .members
-            .iter()
-            .map(|m| m.window.0)
-            .min()
-            .unwrap_or(inc.from);
-        inc.to = r.members.iter().map(|m| m.window.1).max().unwrap_or(inc.to);
-        inc.count = r
-            .members
-            .iter()
-            .map(|m| m.count)
-            .max_by_key(|c| (c.best, c.high))
-            .unwrap_or(inc.count);
-        inc.against_coalition = r.members.iter().any(|m| m.against_coalition);
-        if observers {
-            let mut list: Vec<String> = (0..r.members.len())
-                .map(|i| r.observer(i).to_owned())
-                .collect();
-            list.sort();
-            list.dedup();
-            list.shrink_to_fit();
-            r.incident.observers = list;
+        let tail = std::mem::replace(&mut r.tail, i);
+        r.len += 1;
+        if tail == NONE {
+            r.head = i;
+        } else if let Some(t) = self.members.get_mut(tail as usize) {
+            t.next = i;
         }
-        let (kind, s) = (r.incident.kind, summary(&r.incident, has_point));
-        self.grid.put(kind, s);
+        if let (Some(r), Some(m)) = (
+            self.records.get_mut(slot as usize),
+            self.members.get(i as usize),
+        ) {
+            r.absorb(m);
+        }
+        self.locate(slot);
     }
 
-    fn remove(&mut self, id: u64) -> Option<Record> {
-        let r = self.incidents.get_mut(slot(id)?)?.take()?;
-        self.grid.remove(id);
-        Some(*r)
+    /// Works an incident out afresh from its members.
+    fn recompute(&mut self, slot: u32) {
+        let Some(r) = self.records.get(slot as usize) else {
+            return;
+        };
+        let mut fresh = Record::empty(slot, r.kind);
+        (fresh.head, fresh.tail, fresh.len) = (r.head, r.tail, r.len);
+        for (_, m) in self.members_of(r) {
+            fresh.absorb(m);
+        }
+        if let Some(r) = self.records.get_mut(slot as usize) {
+            *r = fresh;
+        }
+        self.locate(slot);
+    }
+
+    /// Sets where the incident is (from its point sums, or else its bearings) and files it.
+    fn locate(&mut self, slot: u32) {
+        let Some(r) = self.records.get(slot as usize) else {
+            return;
+        };
+        let (location, radius_m, has_point) = match &r.points {
+            Some(sums) => {
+                let (at, radius) = sums.place();
+                (at, radius, true)
+            }
+            None => {
+                let places: Vec<Place> = self.members_of(r).map(|(_, m)| m.place).collect();
+                let (at, radius) = place_by_bearings(&self.params, &places);
+                (at, radius, false)
+            }
+        };
+        let until = r.to.checked_add(self.gap).unwrap_or(r.to);
+        let Some(r) = self.records.get_mut(slot as usize) else {
+            return;
+        };
+        (r.location, r.radius_m, r.has_point) = (location, radius_m, has_point);
+        let s = Summary {
+            slot,
+            has_point,
+            from: r.from,
+            to: r.to,
+            until,
+            location,
+            radius_m,
+        };
+        self.grid.put(r.kind, s);
+    }
+
+    /// The positions of `observations` in incident `id`, once each, in no set order.
+    fn listed(
+        &self,
+        id: u64,
+        observations: &[String],
+    ) -> Result<(&Record, Vec<u32>), CorrelateError> {
+        let r = self.record(id).ok_or(CorrelateError::NoIncident(id))?;
+        let mut listed = Vec::with_capacity(observations.len());
+        for o in observations {
+            match self.ids.find(o) {
+                Some(i)
+                    if self
+                        .members
+                        .get(i as usize)
+                        .is_some_and(|m| m.incident == r.slot) =>
+                {
+                    listed.push(i);
+                }
+                _ => return Err(CorrelateError::NotInIncident(o.clone(), id)),
+            }
+        }
+        listed.sort_unstable();
+        listed.dedup();
+        Ok((r, listed))
     }
 
     /// Would [`Correlator::split`] succeed?
@@ -546,15 +816,8 @@ impl Correlator {
         incident: u64,
         observations: &[String],
     ) -> Result<(), CorrelateError> {
-        let inc = self
-            .incident(incident)
-            .ok_or(CorrelateError::NoIncident(incident))?;
-        for o in observations {
-            if !inc.observations.contains(o) {
-                return Err(CorrelateError::NotInIncident(o.clone(), incident));
-            }
-        }
-        if observations.is_empty() || inc.observations.iter().all(|m| observations.contains(m)) {
+        let (r, listed) = self.listed(incident, observations)?;
+        if listed.is_empty() || listed.len() == r.len as usize {
             return Err(CorrelateError::WouldEmpty(incident));
         }
         Ok(())
@@ -562,8 +825,8 @@ impl Correlator {
 
     /// Would [`Correlator::merge`] succeed?
     pub fn check_merge(&self, a: u64, b: u64) -> Result<(), CorrelateError> {
-        let kind_a = self.incident(a).ok_or(CorrelateError::NoIncident(a))?.kind;
-        let kind_b = self.incident(b).ok_or(CorrelateError::NoIncident(b))?.kind;
+        let kind_a = self.record(a).ok_or(CorrelateError::NoIncident(a))?.kind;
+        let kind_b = self.record(b).ok_or(CorrelateError::NoIncident(b))?.kind;
         if kind_a == kind_b {
             Ok(())
         } else {
@@ -579,26 +842,19 @@ impl Correlator {
         why: &str,
     ) -> Result<u64, CorrelateError> {
         self.check_split(incident, observations)?;
-        let r = self
-            .record_mut(incident)
-            .ok_or(CorrelateError::NoIncident(incident))?;
-        let kind = r.incident.kind;
-        let ids = std::mem::take(&mut r.incident.observations);
-        let members = std::mem::take(&mut r.members);
-        let (moved, kept): (Vec<Named>, Vec<Named>) = ids
-            .into_iter()
-            .zip(members)
-            .partition(|(id, _)| observations.contains(id));
-        (r.incident.observations, r.members) = kept.into_iter().unzip();
-        r.incident
-            .reasons
-            .retain(|x| !observations.contains(&x.observation));
-        self.refresh(incident, true);
+        let (r, listed) = self.listed(incident, observations)?;
+        let (slot, kind) = (r.slot, r.kind);
+        let (moved, kept): (Vec<u32>, Vec<u32>) = self
+            .members_of(r)
+            .map(|(i, _)| i)
+            .partition(|i| listed.binary_search(i).is_ok());
+        self.relink(slot, &kept);
+        self.recompute(slot);
         Ok(self.open(
             kind,
-            moved,
+            &moved,
             "split",
-            Detail::Split {
+            &Detail::Split {
                 from: incident,
                 why: why.to_owned(),
             },
@@ -611,86 +867,74 @@ impl Correlator {
         if a == b {
             return Ok(a);
         }
-        let moved = self.remove(b).ok_or(CorrelateError::NoIncident(b))?;
-        for id in &moved.incident.observations {
-            self.by_observation.insert(id.clone(), a);
+        let (Some(ra), Some(rb)) = (self.record(a), self.record(b)) else {
+            return Err(CorrelateError::NoIncident(b));
+        };
+        let (sa, sb) = (ra.slot, rb.slot);
+        let list: Vec<u32> = self
+            .members_of(ra)
+            .chain(self.members_of(rb))
+            .map(|(i, _)| i)
+            .collect();
+        let moved: Vec<u32> = self.members_of(rb).map(|(i, _)| i).collect();
+        let detail = Detail::Merged {
+            from: b,
+            why: why.to_owned(),
+        };
+        for i in moved {
+            if let Some(m) = self.members.get_mut(i as usize) {
+                m.rule = "merged";
+                m.detail = detail.clone();
+            }
         }
-        let r = self.record_mut(a).ok_or(CorrelateError::NoIncident(a))?;
-        for (id, m) in moved.incident.observations.into_iter().zip(moved.members) {
-            r.incident.reasons.push(Reason {
-                observation: id.clone(),
-                rule: "merged",
-                detail: Detail::Merged {
-                    from: b,
-                    why: why.to_owned(),
-                },
-            });
-            r.incident.observations.push(id);
-            r.members.push(m);
+        if let Some(rb) = self.records.get_mut(sb as usize) {
+            rb.alive = false;
+            (rb.head, rb.tail, rb.len) = (NONE, NONE, 0);
         }
-        self.refresh(a, true);
+        self.live = self.live.saturating_sub(1);
+        self.grid.remove(sb);
+        self.relink(sa, &list);
+        self.recompute(sa);
         Ok(a)
-    }
-}
-
-/// What the grid keeps of an incident.
-fn summary(inc: &Incident, has_point: bool) -> Summary {
-    Summary {
-        id: inc.id,
-        from: inc.from,
-        to: inc.to,
-        location: inc.location,
-        radius_m: inc.radius_m,
-        has_point,
     }
 }
 
 /// A point near an incident located by points: within the two radii combined and the slack,
 /// and never further than `max_join_m`. The radii are combined as independent errors are
 /// (the root of the sum of their squares), as the incident's own radius is.
-fn near(p: &Params, at: LatLon, radius_m: f64, s: &Summary) -> Option<Agreement> {
-    let d = geo::distance_m(at, s.location);
-    let reach = radius_m.hypot(s.radius_m) + p.slack_m;
+fn near(
+    p: &Params,
+    at: LatLon,
+    radius_m: f64,
+    location: LatLon,
+    incident_radius_m: f64,
+) -> Option<Agreement> {
+    let reach = radius_m.hypot(incident_radius_m) + p.slack_m;
+    // The distance is never less than the difference in latitude: when that alone is out of
+    // reach (by more than a metre, for rounding), the full distance need not be worked out.
+    let dlat_m = (at.lat - location.lat).abs().to_radians() * geo::EARTH_RADIUS_M;
+    if dlat_m > reach.min(p.max_join_m) + 1.0 {
+        return None;
+    }
+    let d = geo::distance_m(at, location);
     (d <= reach && d <= p.max_join_m).then_some((
         d / reach.max(1.0),
         "near",
         Detail::Near {
             distance_m: d,
             radius_m,
-            incident_radius_m: s.radius_m,
+            incident_radius_m,
             slack_m: p.slack_m,
         },
     ))
 }
 
-/// Where the members put the incident, how far off that may be, and whether a point (not
-/// only bearings) locates it: the inverse-variance mean of the points; failing that, the mean
-/// of the bearings' crossings; failing that, the first member's place.
-fn place_of(p: &Params, members: &[Member], fallback: LatLon) -> (LatLon, f64, bool) {
-    let points = || {
-        members.iter().filter_map(|m| match m.place {
-            Place::Point { at, radius_m } => Some((at, radius_m.max(1.0))),
-            Place::Ray { .. } => None,
-        })
-    };
-    if let Some((origin, _)) = points().next() {
-        let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
-        for (at, r) in points() {
-            let w = 1.0 / (r * r);
-            let (x, y) = geo::local_xy(origin, at);
-            sx += w * x;
-            sy += w * y;
-            sw += w;
-        }
-        return (
-            geo::from_local_xy(origin, sx / sw, sy / sw),
-            (1.0 / sw).sqrt(),
-            true,
-        );
-    }
+/// Where bearings alone put an incident, and how far off that may be: the mean of their
+/// crossings; failing that, the first member's place.
+fn place_by_bearings(p: &Params, places: &[Place]) -> (LatLon, f64) {
     let mut crossings = Vec::new();
-    for (i, a) in members.iter().enumerate() {
-        for b in &members[i + 1..] {
+    for (i, a) in places.iter().enumerate() {
+        for b in places.get(i + 1..).unwrap_or_default() {
             if let (
                 Place::Ray {
                     from: fa,
@@ -702,9 +946,9 @@ fn place_of(p: &Params, members: &[Member], fallback: LatLon) -> (LatLon, f64, b
                     bearing_deg: bb,
                     ..
                 },
-            ) = (a.place, b.place)
+            ) = (a, b)
             {
-                if let Some((at, da, db)) = geo::cross_bearings(fa, ba, fb, bb) {
+                if let Some((at, da, db)) = geo::cross_bearings(*fa, *ba, *fb, *bb) {
                     crossings.push((at, da.max(db)));
                 }
             }
@@ -724,11 +968,12 @@ fn place_of(p: &Params, members: &[Member], fallback: LatLon) -> (LatLon, f64, b
             (
                 geo::from_local_xy(origin, sx / n, sy / n),
                 p.slack_m + range * p.bearing_tolerance_deg.to_radians(),
-                false,
             )
         }
-        None => members.first().map_or((fallback, 0.0, false), |m| {
-            (m.place.centre(), m.place.radius_m(), false)
-        }),
+        None => places
+            .first()
+            .map_or((LatLon { lat: 0.0, lon: 0.0 }, 0.0), |place| {
+                (place.centre(), place.radius_m())
+            }),
     }
 }

@@ -220,10 +220,13 @@ impl State {
         viewer: &Viewer,
         now: jiff::Timestamp,
     ) -> Vec<monitor::alerts::Standing> {
-        let located: Vec<monitor::alerts::Located<'_>> = self
+        let visible: Vec<Incident> = self
             .correlator
             .incidents()
             .filter(|i| self.visible(viewer, i))
+            .collect();
+        let located: Vec<monitor::alerts::Located<'_>> = visible
+            .iter()
             .map(|i| monitor::alerts::Located {
                 incident: i,
                 sector: self.sector(i),
@@ -246,10 +249,13 @@ impl State {
         viewer: &Viewer,
         public_only: bool,
     ) -> Result<Vec<monitor::report::SectorReport>, String> {
-        let placed: Vec<monitor::report::Placed<'_>> = self
+        let visible: Vec<Incident> = self
             .correlator
             .incidents()
             .filter(|i| self.visible(viewer, i))
+            .collect();
+        let placed: Vec<monitor::report::Placed<'_>> = visible
+            .iter()
             .map(|i| monitor::report::Placed {
                 incident: i,
                 sector: self.sector(i),

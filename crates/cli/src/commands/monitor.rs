@@ -76,11 +76,9 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             drop(text);
             let mut c = monitor::Correlator::new(monitor::Params::default());
             let began = std::time::Instant::now();
-            for (o, place) in &batch.accepted {
-                c.add(o, *place);
-            }
+            c.extend(batch.accepted.iter().map(|(o, place)| (o, *place)));
             let correlated = began.elapsed();
-            let incidents = c.incidents().count();
+            let incidents = c.incident_count();
             if let Some(path) = assignments {
                 let mut w = String::with_capacity(batch.accepted.len() * 24);
                 w.push_str("id,incident\n");
@@ -118,7 +116,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                 .transpose()
                 .map_err(|e| anyhow!("--kind: {e}"))?;
             let st = monitoring.sync(store).await?;
-            let mut list: Vec<&monitor::Incident> = st
+            let mut list: Vec<monitor::Incident> = st
                 .correlator
                 .incidents()
                 .filter(|i| kind.is_none_or(|k| i.kind == k))
@@ -126,7 +124,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             list.sort_by_key(|i| std::cmp::Reverse(i.from));
             list.truncate(limit);
             out.json(&serde_json::to_value(&list)?);
-            for i in list {
+            for i in &list {
                 out.say(format!(
                     "{:>6}  {}  {:<20} {:>9.5} {:>9.5} ±{:.0} m  count {}  {} observer(s){}  {}",
                     i.id,

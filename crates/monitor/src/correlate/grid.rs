@@ -1,13 +1,18 @@
-//! The correlator's index: incidents filed by kind, place and hour, each with a small summary
+//! The correlator's index: incidents filed by kind, place and time, each with a small summary
 //! (where, how far off, when, whether it has a located point), so a lookup reads contiguous
 //! summaries and reaches an incident's full record only for the few that could match.
 //!
-//! Cells are in degrees: rows `row_deg` of latitude high, columns about twice as wide in
-//! longitude, so a cell is at most about `2 × reach` metres across. A lookup reads every cell the box
-//! around its disc touches (two by two at mid latitudes), so it finds every incident within the
-//! reach wherever it lies; the caller checks the real distance. An incident is filed in each
-//! hour from its start to its end plus the gap, and a lookup reads the hours from the
-//! observation's start to its end plus the gap: two windows within the gap share an hour.
+//! Two levels. Incidents located by points with a small radius (most of them) are filed in
+//! fine cells, and a point looks only as far as its own radius and the largest radius filed
+//! there reach; the rest (located by bearings, or very uncertain) are filed in coarse cells of
+//! the largest join distance, where every lookup of that kind also looks.
+//!
+//! Cells are in degrees: rows of latitude twice the level's reach high, columns about twice as
+//! wide in longitude, so a cell is at most about `2 × reach` metres across. A lookup reads
+//! every cell the box around its disc touches, so it finds every incident within the reach
+//! wherever it lies; the caller checks the real distance. An incident is filed in each time
+//! bucket from its start to its end plus the gap, and a lookup reads the buckets from the
+//! observation's start to its end plus the gap: two windows within the gap share a bucket.
 
 use std::collections::HashMap;
 
@@ -16,49 +21,58 @@ use jiff::Timestamp;
 use crate::geo::{LatLon, EARTH_RADIUS_M};
 use crate::model::EventKind;
 
-/// Seconds per time bucket.
-const BUCKET_S: i64 = 3600;
+/// Seconds per time bucket: long enough that most windows sit in one, short enough that a
+/// cell's list stays short.
+const BUCKET_S: i64 = 6 * 3600;
+
+/// Reach of the fine level (metres): its cells are about twice this across.
+const FINE_REACH_M: f64 = 500.0;
+
+/// Incidents located more loosely than this (metres) are filed in the coarse level.
+const FINE_MAX_RADIUS_M: f64 = 1_000.0;
 
 /// What a lookup needs to know of an incident without reading it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Summary {
-    pub id: u64,
-    pub from: Timestamp,
-    pub to: Timestamp,
-    pub location: LatLon,
-    pub radius_m: f64,
+    /// The incident's position in the correlator's list.
+    pub slot: u32,
     /// Located by at least one point (not by bearings alone).
     pub has_point: bool,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// `to` plus the gap that still joins.
+    pub until: Timestamp,
+    pub location: LatLon,
+    pub radius_m: f64,
 }
 
-/// Where a summary is filed: one cell, and a run of hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Level {
+    Fine,
+    Coarse,
+}
+
+type Key = (Level, EventKind, i64, i64, i64);
+
+/// Where a summary is filed: one cell of one level, and a run of buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Filing {
+    level: Level,
     kind: EventKind,
     cell: (i64, i64),
-    hours: (i64, i64),
+    buckets: (i64, i64),
 }
 
-type Key = (EventKind, i64, i64, i64);
-
-pub(super) struct Grid {
+/// The cell shape of one level.
+#[derive(Debug, Clone, Copy)]
+struct Cells {
     row_deg: f64,
     col_deg: f64,
     cols: i64,
-    /// Added to an incident's end before it is filed (seconds): the time gap that still joins.
-    gap_s: i64,
-    cells: HashMap<Key, Vec<Summary>>,
-    /// Where each incident is filed, by id.
-    filed: HashMap<u64, Filing>,
 }
 
-fn hour(t: Timestamp) -> i64 {
-    t.as_second().div_euclid(BUCKET_S)
-}
-
-impl Grid {
-    /// A grid for lookups up to `reach_m` around a point, joining windows up to `gap_s` apart.
-    pub fn new(reach_m: f64, gap_s: i64) -> Self {
+impl Cells {
+    fn new(reach_m: f64) -> Self {
         let row_deg = (2.0 * reach_m.max(100.0) / EARTH_RADIUS_M).to_degrees();
         // A whole number of columns round the globe, so the last one meets the first.
         let cols = (180.0 / row_deg).floor().max(1.0);
@@ -66,9 +80,6 @@ impl Grid {
             row_deg,
             col_deg: 360.0 / cols,
             cols: cols as i64,
-            gap_s,
-            cells: HashMap::new(),
-            filed: HashMap::new(),
         }
     }
 
@@ -79,53 +90,119 @@ impl Grid {
             (p.lat / self.row_deg).floor() as i64,
         )
     }
+}
+
+type Hasher = hashbrown::DefaultHashBuilder;
+
+pub(super) struct Grid {
+    fine: Cells,
+    coarse: Cells,
+    /// The largest reach any lookup needs (metres): the coarse level's.
+    max_reach_m: f64,
+    cells: HashMap<Key, Vec<Summary>, Hasher>,
+    /// Where each incident is filed, by slot.
+    filed: Vec<Option<Filing>>,
+    /// The largest radius ever filed in the fine level: how far beyond its own radius a point
+    /// must look there.
+    fine_radius_m: f64,
+    /// How many incidents of each kind the coarse level holds (a point skips it when none).
+    coarse_count: HashMap<EventKind, usize, Hasher>,
+}
+
+fn bucket(t: Timestamp) -> i64 {
+    t.as_second().div_euclid(BUCKET_S)
+}
+
+impl Grid {
+    /// A grid for lookups up to `max_reach_m` around a point, joining windows up to `gap_s`
+    /// apart.
+    pub fn new(max_reach_m: f64) -> Self {
+        Self {
+            fine: Cells::new(FINE_REACH_M.min(max_reach_m)),
+            coarse: Cells::new(max_reach_m),
+            max_reach_m,
+            cells: HashMap::default(),
+            filed: Vec::new(),
+            fine_radius_m: 0.0,
+            coarse_count: HashMap::default(),
+        }
+    }
+
+    /// How far a point with this radius must look among the fine cells so that every
+    /// incident there within their radii combined and `slack_m` is found.
+    pub fn fine_reach(&self, radius_m: f64, slack_m: f64) -> f64 {
+        (radius_m.hypot(self.fine_radius_m) + slack_m).min(self.max_reach_m)
+    }
 
     fn filing(&self, kind: EventKind, s: &Summary) -> Filing {
-        let end = Timestamp::from_second(s.to.as_second().saturating_add(self.gap_s))
-            .unwrap_or(Timestamp::MAX);
+        let level = if s.has_point && s.radius_m <= FINE_MAX_RADIUS_M {
+            Level::Fine
+        } else {
+            Level::Coarse
+        };
+        let cells = match level {
+            Level::Fine => &self.fine,
+            Level::Coarse => &self.coarse,
+        };
         Filing {
+            level,
             kind,
-            cell: self.cell(s.location),
-            hours: (hour(s.from), hour(end).max(hour(s.from))),
+            cell: cells.cell(s.location),
+            buckets: (bucket(s.from), bucket(s.until).max(bucket(s.from))),
         }
+    }
+
+    fn key(f: &Filing, t: i64) -> Key {
+        (f.level, f.kind, f.cell.0, f.cell.1, t)
     }
 
     /// Files the incident's summary, or moves it where its new place and times put it.
     pub fn put(&mut self, kind: EventKind, s: Summary) {
         let new = self.filing(kind, &s);
-        match self.filed.insert(s.id, new) {
+        let slot = s.slot as usize;
+        if self.filed.len() <= slot {
+            self.filed.resize(slot + 1, None);
+        }
+        match self.filed[slot] {
             Some(old) if old == new => {
-                for t in new.hours.0..=new.hours.1 {
-                    if let Some(list) = self.cells.get_mut(&(kind, new.cell.0, new.cell.1, t)) {
-                        if let Some(x) = list.iter_mut().find(|x| x.id == s.id) {
+                for t in new.buckets.0..=new.buckets.1 {
+                    if let Some(list) = self.cells.get_mut(&Self::key(&new, t)) {
+                        if let Some(x) = list.iter_mut().find(|x| x.slot == s.slot) {
                             *x = s;
                         }
                     }
                 }
                 return;
             }
-            Some(old) => self.unfile(s.id, old),
+            Some(old) => self.unfile(s.slot, old),
             None => {}
         }
-        for t in new.hours.0..=new.hours.1 {
-            self.cells
-                .entry((kind, new.cell.0, new.cell.1, t))
-                .or_default()
-                .push(s);
+        self.filed[slot] = Some(new);
+        match new.level {
+            Level::Fine => self.fine_radius_m = self.fine_radius_m.max(s.radius_m),
+            Level::Coarse => *self.coarse_count.entry(kind).or_default() += 1,
+        }
+        for t in new.buckets.0..=new.buckets.1 {
+            self.cells.entry(Self::key(&new, t)).or_default().push(s);
         }
     }
 
-    pub fn remove(&mut self, id: u64) {
-        if let Some(old) = self.filed.remove(&id) {
-            self.unfile(id, old);
+    pub fn remove(&mut self, slot: u32) {
+        if let Some(old) = self.filed.get_mut(slot as usize).and_then(Option::take) {
+            self.unfile(slot, old);
         }
     }
 
-    fn unfile(&mut self, id: u64, f: Filing) {
-        for t in f.hours.0..=f.hours.1 {
-            let key = (f.kind, f.cell.0, f.cell.1, t);
+    fn unfile(&mut self, slot: u32, f: Filing) {
+        if f.level == Level::Coarse {
+            if let Some(n) = self.coarse_count.get_mut(&f.kind) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        for t in f.buckets.0..=f.buckets.1 {
+            let key = Self::key(&f, t);
             if let Some(list) = self.cells.get_mut(&key) {
-                if let Some(i) = list.iter().position(|x| x.id == id) {
+                if let Some(i) = list.iter().position(|x| x.slot == slot) {
                     list.swap_remove(i);
                 }
                 if list.is_empty() {
@@ -135,50 +212,65 @@ impl Grid {
         }
     }
 
-    /// Calls `f` once for every incident of `kind` filed within `reach_m` of `at` (and some a
-    /// little further) in an hour the window `(from, to)` plus the gap reaches.
+    /// Calls `f` once for every incident of `kind` that could lie within the reach of `at` in
+    /// a bucket the window `(from, until)` reaches: those in fine cells within `fine_reach_m`
+    /// (and some a little further), and those in coarse cells within the grid's largest reach.
     pub fn around(
         &self,
         kind: EventKind,
         at: LatLon,
-        reach_m: f64,
+        fine_reach_m: f64,
         window: (Timestamp, Timestamp),
         mut f: impl FnMut(&Summary),
     ) {
-        let dlat = (reach_m / EARTH_RADIUS_M).to_degrees();
+        let first = bucket(window.0);
+        let last = bucket(window.1).max(first);
+        self.visit(Level::Fine, kind, at, fine_reach_m, (first, last), &mut f);
+        if self.coarse_count.get(&kind).is_some_and(|n| *n > 0) {
+            self.visit(
+                Level::Coarse,
+                kind,
+                at,
+                self.max_reach_m,
+                (first, last),
+                &mut f,
+            );
+        }
+    }
+
+    fn visit(
+        &self,
+        level: Level,
+        kind: EventKind,
+        at: LatLon,
+        reach_m: f64,
+        (first, last): (i64, i64),
+        f: &mut impl FnMut(&Summary),
+    ) {
+        let cells = match level {
+            Level::Fine => &self.fine,
+            Level::Coarse => &self.coarse,
+        };
+        // A metre more than asked, so rounding never leaves out an incident at the edge.
+        let dlat = ((reach_m + 1.0) / EARTH_RADIUS_M).to_degrees();
         let lat_max = (at.lat.abs() + dlat).min(89.999);
         let dlon = dlat / lat_max.to_radians().cos();
-        let (lo, hi) = (
-            LatLon {
-                lat: at.lat - dlat,
-                lon: at.lon - dlon,
-            },
-            LatLon {
-                lat: at.lat + dlat,
-                lon: at.lon + dlon,
-            },
-        );
-        let rows = (lo.lat / self.row_deg).floor() as i64..=(hi.lat / self.row_deg).floor() as i64;
-        let first_col = ((lo.lon + 180.0) / self.col_deg).floor() as i64;
-        let last_col = ((hi.lon + 180.0) / self.col_deg)
+        let rows = ((at.lat - dlat) / cells.row_deg).floor() as i64
+            ..=((at.lat + dlat) / cells.row_deg).floor() as i64;
+        let first_col = ((at.lon - dlon + 180.0) / cells.col_deg).floor() as i64;
+        let last_col = ((at.lon + dlon + 180.0) / cells.col_deg)
             .floor()
-            .min((first_col + self.cols - 1) as f64) as i64;
-        let first_hour = hour(window.0);
-        let last_hour = hour(
-            Timestamp::from_second(window.1.as_second().saturating_add(self.gap_s))
-                .unwrap_or(Timestamp::MAX),
-        )
-        .max(first_hour);
+            .min((first_col + cells.cols - 1) as f64) as i64;
         for row in rows {
             for col in first_col..=last_col {
-                let col = col.rem_euclid(self.cols);
-                for t in first_hour..=last_hour {
-                    let Some(list) = self.cells.get(&(kind, col, row, t)) else {
+                let col = col.rem_euclid(cells.cols);
+                for t in first..=last {
+                    let Some(list) = self.cells.get(&(level, kind, col, row, t)) else {
                         continue;
                     };
                     for s in list {
-                        // Filed in the hour before too, so already seen there.
-                        if t > first_hour && hour(s.from) < t {
+                        // Filed in the bucket before too, so already seen there.
+                        if t > first && bucket(s.from) < t {
                             continue;
                         }
                         f(s);
@@ -194,28 +286,29 @@ mod tests {
     use super::*;
     use crate::geo::{destination, distance_m};
 
-    fn summary(id: u64, at: LatLon, minute: i64) -> Summary {
+    fn summary(slot: u32, at: LatLon, minute: i64, radius_m: f64, has_point: bool) -> Summary {
         let t = |m: i64| {
             Timestamp::from_second(1_742_292_000 + m * 60).unwrap_or(Timestamp::UNIX_EPOCH)
         };
         Summary {
-            id,
+            slot,
+            has_point,
             from: t(minute),
             to: t(minute + 2),
+            until: t(minute + 12),
             location: at,
-            radius_m: 100.0,
-            has_point: true,
+            radius_m,
         }
     }
 
-    /// Whatever the latitude, longitude or bearing, an incident within reach and within the
-    /// gap is found once, and moving or removing it is seen by the next lookup.
+    /// Whatever the latitude, longitude, bearing, level or time, an incident within reach and
+    /// within the gap is found once, and moving or removing it is seen by the next lookup.
     #[test]
     fn lookups_find_every_incident_within_reach_once() {
         let reach = 5_000.0;
-        let mut g = Grid::new(reach, 600);
+        let mut g = Grid::new(reach);
         let kind = EventKind::Shelling;
-        let mut id = 0;
+        let mut slot = 0;
         for (lat, lon) in [
             (48.0, 37.9),
             (0.0, 0.0),
@@ -227,39 +320,61 @@ mod tests {
         ] {
             let centre = LatLon { lat, lon };
             for bearing in (0..360).step_by(15) {
-                for d in [0.0, 1_000.0, 2_500.0, 4_990.0] {
-                    for minute in [-75, -13, -12, -5, 0, 12, 13, 31, 59, 75] {
-                        id += 1;
+                for (d, radius, has_point) in [
+                    (0.0, 100.0, true),
+                    (240.0, 90.0, true),
+                    (590.0, 300.0, true),
+                    (1_000.0, 2_000.0, true),
+                    (2_500.0, 400.0, false),
+                    (4_990.0, 50.0, false),
+                ] {
+                    for minute in [-375, -13, -12, -5, 0, 12, 13, 31, 59, 75, 375] {
+                        slot += 1;
                         let at = destination(centre, f64::from(bearing), d);
-                        g.put(kind, summary(id, at, minute));
-                        let window = (summary(0, centre, 0).from, summary(0, centre, 0).to);
+                        g.put(kind, summary(slot, at, minute, radius, has_point));
+                        let query = summary(0, centre, 0, 100.0, true);
+                        let fine = g.fine_reach(100.0, 150.0);
                         let mut seen = Vec::new();
-                        g.around(kind, centre, reach, window, |s| seen.push(s.id));
-                        // Windows within the gap must be found; others may be (the caller
-                        // checks), but never twice.
-                        let found = seen.iter().filter(|x| **x == id).count();
+                        g.around(kind, centre, fine, (query.from, query.until), |s| {
+                            seen.push(s.slot)
+                        });
+                        // Within reach and within the gap must be found; others may be (the
+                        // caller checks), but never twice.
+                        let found = seen.iter().filter(|x| **x == slot).count();
                         let overlaps = (-12..=12).contains(&minute);
+                        let coarse = !has_point || radius > FINE_MAX_RADIUS_M;
+                        let within = coarse || d <= radius.hypot(100.0) + 150.0;
+                        let must = overlaps && within;
                         assert!(
-                            found == usize::from(overlaps) || (!overlaps && found <= 1),
+                            found == usize::from(must) || (!must && found <= 1),
                             "{lat} {lon} {bearing}° {d} m {minute} min: {found}"
                         );
-                        if minute.abs() >= 75 {
-                            assert_eq!(found, 0, "an hour away is not read");
+                        if minute.abs() >= 375 {
+                            assert_eq!(found, 0, "six hours away is not read");
                         }
                         assert!(distance_m(at, centre) <= reach);
                         // Moved far away, then removed: gone from the lookup.
                         g.put(
                             kind,
-                            summary(id, destination(centre, 0.0, 50_000.0), minute),
+                            summary(
+                                slot,
+                                destination(centre, 0.0, 50_000.0),
+                                minute,
+                                radius,
+                                has_point,
+                            ),
                         );
                         let mut again = Vec::new();
-                        g.around(kind, centre, reach, window, |s| again.push(s.id));
-                        assert!(!again.contains(&id));
-                        g.remove(id);
+                        g.around(kind, centre, fine, (query.from, query.until), |s| {
+                            again.push(s.slot)
+                        });
+                        assert!(!again.contains(&slot));
+                        g.remove(slot);
                     }
                 }
             }
         }
-        assert!(g.cells.is_empty() && g.filed.is_empty());
+        assert!(g.cells.is_empty() && g.filed.iter().all(Option::is_none));
+        assert!(g.coarse_count.values().all(|n| *n == 0));
     }
 }

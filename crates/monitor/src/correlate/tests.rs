@@ -189,7 +189,6 @@ fn crossing_bearings_narrow_the_location_and_say_why() {
     );
     let inc = c
         .incident(incident)
-        .cloned()
         .unwrap_or_else(|| panic!("no incident"));
     assert!(
         distance_m(inc.location, EVENT) < 30.0,
@@ -218,10 +217,7 @@ fn re_sending_is_idempotent_and_counts_are_not_added_up() {
     ));
     assert_eq!(feed(&mut c, &a), Outcome::AlreadyKnown { incident: 1 });
     assert_eq!(feed(&mut c, &b), Outcome::AlreadyKnown { incident: 1 });
-    let inc = c
-        .incident(1)
-        .cloned()
-        .unwrap_or_else(|| panic!("no incident"));
+    let inc = c.incident(1).unwrap_or_else(|| panic!("no incident"));
     assert_eq!(inc.observations, ["a", "b"]);
     assert_eq!(
         inc.count.best, 5,

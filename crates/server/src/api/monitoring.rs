@@ -126,9 +126,9 @@ pub async fn incidents(
         .filter(|i| from.is_none_or(|f| i.from >= f) && to.is_none_or(|t| i.from < t))
         .filter(|i| q.sector.as_deref().is_none_or(|s| st.sector(i) == Some(s)))
         .map(|i| IncidentView {
-            sector: st.sector(i).map(str::to_owned),
-            releasability: st.releasability(i),
-            incident: i.clone(),
+            sector: st.sector(&i).map(str::to_owned),
+            releasability: st.releasability(&i),
+            incident: i,
         })
         .collect();
     drop(st);
@@ -167,8 +167,8 @@ pub async fn incident(
         .collect();
     Ok(Json(serde_json::json!({
         "incident": i,
-        "sector": st.sector(i),
-        "releasability": st.releasability(i),
+        "sector": st.sector(&i),
+        "releasability": st.releasability(&i),
         "observations": observations,
     })))
 }
@@ -216,7 +216,7 @@ pub async fn split(
         if !st
             .correlator
             .incident(n)
-            .is_some_and(|i| st.visible(&caller.viewer(), i))
+            .is_some_and(|i| st.visible(&caller.viewer(), &i))
         {
             return Err(not_found());
         }
@@ -279,7 +279,7 @@ pub async fn merge(
             if !st
                 .correlator
                 .incident(x)
-                .is_some_and(|i| st.visible(&viewer, i))
+                .is_some_and(|i| st.visible(&viewer, &i))
             {
                 return Err(not_found(&x.to_string()));
             }

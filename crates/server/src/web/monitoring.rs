@@ -69,7 +69,7 @@ async fn page(
     };
     let viewer = caller.viewer();
     let st = state.monitoring.sync(state.store.as_ref()).await?;
-    let visible: Vec<&monitor::Incident> = st
+    let visible: Vec<monitor::Incident> = st
         .correlator
         .incidents()
         .filter(|i| st.visible(&viewer, i))
@@ -184,8 +184,8 @@ async fn incident_page(
             format!("Incident {id}: {}", i.kind.as_str()),
             "/monitoring",
         ),
-        sector: st.sector(i).unwrap_or("—").to_owned(),
-        releasability: st.releasability(i).as_str(),
+        sector: st.sector(&i).unwrap_or("—").to_owned(),
+        releasability: st.releasability(&i).as_str(),
         observations: i
             .observations
             .iter()
@@ -283,7 +283,7 @@ pub async fn decide(
                     if !st
                         .correlator
                         .incident(from)
-                        .is_some_and(|i| st.visible(&viewer, i))
+                        .is_some_and(|i| st.visible(&viewer, &i))
                         || from == n
                     {
                         return Err(format!("there is no other incident {from}"));
