@@ -265,6 +265,19 @@ impl Ids {
         self.index.find(hash, |&i| self.get(i) == id).copied()
     }
 
+    fn reserve(&mut self, n: usize) {
+        let Ids {
+            text,
+            ends,
+            index,
+            hasher,
+        } = self;
+        ends.reserve(n);
+        // Ids seen so far give the length to expect of the rest.
+        text.reserve(n.saturating_mul(text.len().checked_div(ends.len()).unwrap_or(8)));
+        index.reserve(n, |&j| hasher.hash_one(id_at(text, ends, j)));
+    }
+
     /// Adds an id not yet known; returns its position.
     fn push(&mut self, id: &str) -> u32 {
         let Ids {
@@ -299,6 +312,9 @@ pub struct Correlator {
     observer_index: HashMap<String, u32, Hasher>,
     /// Each incident's summary, filed by kind, place and time.
     grid: Grid,
+    /// Tests only: look through every incident instead of the index.
+    #[cfg(test)]
+    scan_all: bool,
 }
 
 /// Distance from `p` to the ray's band (metres), and the range along the ray.
@@ -337,6 +353,8 @@ impl Correlator {
             observer_names: Vec::new(),
             observer_index: HashMap::default(),
             grid: Grid::new(params.max_join_m),
+            #[cfg(test)]
+            scan_all: false,
         }
     }
 
@@ -453,10 +471,20 @@ impl Correlator {
     /// Adds observations in order, as [`Correlator::add`] would one by one, without
     /// reporting what became of each.
     pub fn extend<'a>(&mut self, batch: impl IntoIterator<Item = (&'a Observation, Place)>) {
+        let batch = batch.into_iter();
+        self.reserve(batch.size_hint().0);
         for (o, place) in batch {
             // Ids sent before change nothing, as with `add`.
             let _ = self.insert(o, place);
         }
+    }
+
+    /// Makes room for `n` more observations at once, rather than growing as they come.
+    fn reserve(&mut self, n: usize) {
+        self.members.reserve(n);
+        self.ids.reserve(n);
+        // Untouched room costs no memory, only address space; at most one incident each.
+        self.records.reserve(n);
     }
 
     /// Adds the observation; its position, or the incident it is already in.
@@ -515,46 +543,79 @@ impl Correlator {
         window: (Timestamp, Timestamp),
         observer: &str,
     ) -> Option<(u32, &'static str, Detail)> {
-        let p = &self.params;
-        let max_span = i64::from(p.max_span_min) * 60;
         let until = window.1.checked_add(self.gap).unwrap_or(window.1);
         let centre = place.centre();
-        let fine = match place {
-            Place::Point { radius_m, .. } => self.grid.fine_reach(radius_m, p.slack_m),
-            Place::Ray { .. } => p.max_join_m,
-        };
         let mut best: Option<(u32, Agreement)> = None;
+        let mut consider = |s: &Summary| {
+            if let Some(a) = self.candidate(s, place, centre, (window.0, window.1, until), observer)
+            {
+                if best
+                    .as_ref()
+                    .is_none_or(|(slot, b)| a.0 < b.0 || (a.0 == b.0 && s.slot < *slot))
+                {
+                    best = Some((s.slot, a));
+                }
+            }
+        };
+        #[cfg(test)]
+        if self.scan_all {
+            for r in self.records.iter().filter(|r| r.alive && r.kind == kind) {
+                consider(&self.summary_of(r));
+            }
+            return best.map(|(slot, (_, rule, detail))| (slot, rule, detail));
+        }
+        let fine = match place {
+            Place::Point { radius_m, .. } => self.grid.fine_reach(radius_m, self.params.slack_m),
+            Place::Ray { .. } => self.params.max_join_m,
+        };
         self.grid
-            .around(kind, centre, fine, (window.0, until), |s| {
-                // The windows overlap, allowing the gap.
-                if s.from > until || window.0 > s.until {
-                    return;
-                }
-                let span = s.to.max(window.1).as_second() - s.from.min(window.0).as_second();
-                if span > max_span {
-                    return;
-                }
-                let found = match place {
-                    // The common case, worked out from the summary alone.
-                    Place::Point { at, radius_m } if s.has_point => {
-                        near(p, at, radius_m, s.location, s.radius_m)
-                    }
-                    _ if geo::distance_m(centre, s.location) > p.max_join_m => None,
-                    _ => self
-                        .records
-                        .get(s.slot as usize)
-                        .and_then(|r| self.agree(r, place, observer)),
-                };
-                if let Some(a) = found {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(slot, b)| a.0 < b.0 || (a.0 == b.0 && s.slot < *slot))
-                    {
-                        best = Some((s.slot, a));
-                    }
-                }
-            });
+            .around(kind, centre, fine, (window.0, until), &mut consider);
         best.map(|(slot, (_, rule, detail))| (slot, rule, detail))
+    }
+
+    /// Does the incident `s` summarises take an observation at `place` (its centre worked out)
+    /// seen in `(from, to, to plus the gap)`? How well, and why.
+    fn candidate(
+        &self,
+        s: &Summary,
+        place: Place,
+        centre: LatLon,
+        (from, to, until): (Timestamp, Timestamp, Timestamp),
+        observer: &str,
+    ) -> Option<Agreement> {
+        let p = &self.params;
+        // The windows overlap, allowing the gap.
+        if s.from > until || from > s.until {
+            return None;
+        }
+        let span = s.to.max(to).as_second() - s.from.min(from).as_second();
+        if span > i64::from(p.max_span_min) * 60 {
+            return None;
+        }
+        match place {
+            // The common case, worked out from the summary alone.
+            Place::Point { at, radius_m } if s.has_point => {
+                near(p, at, radius_m, s.location, s.radius_m)
+            }
+            _ if geo::distance_m(centre, s.location) > p.max_join_m => None,
+            _ => self
+                .records
+                .get(s.slot as usize)
+                .and_then(|r| self.agree(r, place, observer)),
+        }
+    }
+
+    /// What the index keeps of an incident.
+    fn summary_of(&self, r: &Record) -> Summary {
+        Summary {
+            slot: r.slot,
+            has_point: r.has_point,
+            from: r.from,
+            to: r.to,
+            until: r.to.checked_add(self.gap).unwrap_or(r.to),
+            location: r.location,
+            radius_m: r.radius_m,
+        }
     }
 
     /// Does an observation at `place` agree with an incident located by bearings, or is it a
@@ -767,21 +828,16 @@ impl Correlator {
                 (at, radius, false)
             }
         };
-        let until = r.to.checked_add(self.gap).unwrap_or(r.to);
         let Some(r) = self.records.get_mut(slot as usize) else {
             return;
         };
         (r.location, r.radius_m, r.has_point) = (location, radius_m, has_point);
-        let s = Summary {
-            slot,
-            has_point,
-            from: r.from,
-            to: r.to,
-            until,
-            location,
-            radius_m,
+        let kind = r.kind;
+        let Some(r) = self.records.get(slot as usize) else {
+            return;
         };
-        self.grid.put(r.kind, s);
+        let s = self.summary_of(r);
+        self.grid.put(kind, s);
     }
 
     /// The positions of `observations` in incident `id`, once each, in no set order.

@@ -296,3 +296,74 @@ fn a_chain_of_sightings_does_not_grow_into_one_long_incident() {
     assert!(spans.len() >= 2, "{spans:?}");
     assert!(spans.iter().all(|s| *s <= 60 * 60), "{spans:?}");
 }
+
+/// One generated observation: kind, minute, place (point: bearing, distance and radius from
+/// the centre; bearing: post, bearing off the event, band), observer.
+type Generated = (bool, u32, u8, f64, f64, f64, f64, u8);
+
+fn generated(i: usize, g: &Generated) -> Observation {
+    let &(shelling, minute, shape, a, d, r, off, observer) = g;
+    // Start near the end of a UTC day, so windows cross hour and day boundaries.
+    let t = |m: u32| {
+        jiff::Timestamp::from_second(1_742_338_800 + i64::from(m) * 60)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let location = match shape {
+        0 => point(destination(EVENT, a, d), r),
+        // A loose point, filed among the coarse cells.
+        1 => point(destination(EVENT, a, d), r * 20.0),
+        _ => {
+            let post = destination(EVENT, a, 2_000.0 + d);
+            json!({"type": "bearing", "bearing_deg": (bearing_deg(post, EVENT) + off).rem_euclid(360.0),
+                "min_m": d, "max_m": d + 2_000.0 + r * 5.0})
+        }
+    };
+    let post = destination(EVENT, a, 2_000.0 + d);
+    let mut v = json!({"id": format!("o{i}"), "observed_from": t(minute), "observed_to": t(minute + 2),
+        "reported": t(minute + 30), "observer": "patrol",
+        "location": location, "kind": if shelling { "shelling" } else { "drone_strike" },
+        "count": {"low": 1, "best": 1 + (i % 3) as u32, "high": 4}});
+    if observer > 0 {
+        v["observer_id"] = json!(format!("P{observer}"));
+    }
+    if shape > 1 {
+        v["observer_position"] = json!({"lat": post.lat, "lon": post.lon});
+    }
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// The index only saves work: whatever the stream (points near and far, loose points,
+    /// bearings, times across hours and days, merges), the correlator makes exactly the
+    /// incidents it makes when it looks through every incident for each observation.
+    #[test]
+    fn the_index_finds_what_a_full_scan_finds(
+        stream in proptest::collection::vec(
+            (proptest::bool::ANY, 0u32..240, 0u8..4, 0.0f64..360.0, 0.0f64..3_000.0,
+             5.0f64..400.0, -4.0f64..4.0, 0u8..4),
+            1..80,
+        ),
+        merge_at in 0usize..80,
+    ) {
+        let mut indexed = Correlator::new(Params::default());
+        let mut scanned = Correlator::new(Params::default());
+        scanned.scan_all = true;
+        for (i, g) in stream.iter().enumerate() {
+            let o = generated(i, g);
+            proptest::prop_assert_eq!(feed(&mut indexed, &o), feed(&mut scanned, &o));
+            if i == merge_at {
+                // A monitor's merge moves and widens an incident; later joins must see it.
+                let ids: Vec<u64> = indexed.incidents().map(|x| x.id).collect();
+                if let [.., a, b] = ids[..] {
+                    let merged = (indexed.merge(a, b, "test"), scanned.merge(a, b, "test"));
+                    proptest::prop_assert_eq!(merged.0, merged.1);
+                }
+            }
+        }
+        let all = |c: &Correlator| c.incidents().collect::<Vec<_>>();
+        proptest::prop_assert_eq!(all(&indexed), all(&scanned));
+    }
+}
