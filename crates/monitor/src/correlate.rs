@@ -266,30 +266,22 @@ impl Ids {
     }
 
     fn reserve(&mut self, n: usize) {
-        let Ids {
-            text,
-            ends,
-            index,
-            hasher,
-        } = self;
-        ends.reserve(n);
+        self.ends.reserve(n);
         // Ids seen so far give the length to expect of the rest.
-        text.reserve(n.saturating_mul(text.len().checked_div(ends.len()).unwrap_or(8)));
-        index.reserve(n, |&j| hasher.hash_one(id_at(text, ends, j)));
+        let each = self.text.len().checked_div(self.ends.len()).unwrap_or(8);
+        self.text.reserve(n.saturating_mul(each));
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.index
+            .reserve(n, |&j| hasher.hash_one(id_at(text, ends, j)));
     }
 
     /// Adds an id not yet known; returns its position.
     fn push(&mut self, id: &str) -> u32 {
-        let Ids {
-            text,
-            ends,
-            index,
-            hasher,
-        } = self;
-        let i = ends.len() as u32;
-        text.push_str(id);
-        ends.push(text.len());
-        index.insert_unique(hasher.hash_one(id), i, |&j| {
+        let i = self.ends.len() as u32;
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(id), i, |&j| {
             hasher.hash_one(id_at(text, ends, j))
         });
         i
