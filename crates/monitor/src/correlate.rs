@@ -371,6 +371,31 @@ impl Correlator {
         self.record(id).map(|r| self.write_out(r))
     }
 
+    /// Where an observation is now and why, as [`Correlator::add`] reports it: `Opened` when
+    /// it opened its incident, otherwise `Joined` with its reason (a monitor's split or merge
+    /// included).
+    pub fn outcome_of(&self, observation: &str) -> Option<Outcome> {
+        self.outcome(self.ids.find(observation)?, observation)
+    }
+
+    /// The outcome of member `i`, whose id is `observation`.
+    fn outcome(&self, i: u32, observation: &str) -> Option<Outcome> {
+        let m = self.members.get(i as usize)?;
+        let incident = u64::from(m.incident) + 1;
+        Some(if matches!(m.detail, Detail::Opened) {
+            Outcome::Opened { incident }
+        } else {
+            Outcome::Joined {
+                incident,
+                reason: Reason {
+                    observation: observation.to_owned(),
+                    rule: m.rule,
+                    detail: m.detail.clone(),
+                },
+            }
+        })
+    }
+
     pub fn incident_of(&self, observation: &str) -> Option<u64> {
         let i = self.ids.find(observation)?;
         self.members
@@ -442,22 +467,8 @@ impl Correlator {
             Ok(i) => i,
             Err(incident) => return Outcome::AlreadyKnown { incident },
         };
-        let Some(m) = self.members.get(i as usize) else {
-            return Outcome::AlreadyKnown { incident: 0 };
-        };
-        let incident = u64::from(m.incident) + 1;
-        if matches!(m.detail, Detail::Opened) {
-            Outcome::Opened { incident }
-        } else {
-            Outcome::Joined {
-                incident,
-                reason: Reason {
-                    observation: o.id.clone(),
-                    rule: m.rule,
-                    detail: m.detail.clone(),
-                },
-            }
-        }
+        self.outcome(i, &o.id)
+            .unwrap_or(Outcome::AlreadyKnown { incident: 0 })
     }
 
     /// Adds observations in order, as [`Correlator::add`] would one by one, without

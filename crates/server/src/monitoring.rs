@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::access::Releasability;
-use monitor::correlate::{Correlator, Incident, Outcome, Params};
+use monitor::correlate::{Correlator, Incident, Params};
 use monitor::ingest::{Batch, Rejected};
 use monitor::report::{Effort, PeriodSpec};
 use monitor::sectors::Sector;
@@ -40,8 +40,10 @@ pub struct State {
     alert_text: Option<String>,
     pub acks: HashMap<String, monitor::alerts::Acknowledgement>,
     last_seq: i64,
-    /// Outcome of each observation, by log sequence (for the ingest answer).
-    outcomes: HashMap<i64, Outcome>,
+    /// Catch-ups started, and the latest whose reference tables (sectors, alert rules) were
+    /// applied: an earlier read never replaces a later one.
+    reads: u64,
+    references_read: u64,
 }
 
 #[derive(Clone)]
@@ -83,101 +85,130 @@ impl Monitoring {
                 alert_text: None,
                 acks: HashMap::new(),
                 last_seq: 0,
-                outcomes: HashMap::new(),
+                reads: 0,
+                references_read: 0,
             })),
             period,
         }
     }
 
-    /// The state, caught up with the store's log.
+    /// The state, caught up with the store's log (at least as far as it was when called).
+    ///
+    /// The store is read without holding the state, so requests do not queue behind each
+    /// other's database round trips; what was read is applied under the lock, skipping log
+    /// entries a concurrent catch-up applied already.
     pub async fn sync(&self, store: &dyn Store) -> Result<MutexGuard<'_, State>, ApiError> {
-        let mut st = self.inner.lock().await;
+        let (since, read) = {
+            let mut st = self.inner.lock().await;
+            st.reads += 1;
+            (st.last_seq, st.reads)
+        };
         let text = store.reference(SECTORS).await?;
-        if text != st.sectors_text {
-            st.sectors = match &text {
-                Some(t) => monitor::sectors::read_geojson(t).map_err(ApiError::internal)?,
-                None => Vec::new(),
-            };
-            st.sectors_text = text;
-            let sectors = st.sectors.clone();
-            for s in st.observations.values_mut() {
-                s.sector = sector_of(&sectors, &s.place);
-            }
-            for (e, sector) in st.efforts.iter_mut() {
-                *sector = effort_sector(&sectors, e);
-            }
-        }
         let rules = store.reference(ALERT_RULES).await?;
-        if rules != st.alert_text {
-            st.alert_config = match &rules {
-                Some(t) => serde_json::from_str(t).map_err(ApiError::internal)?,
-                None => monitor::alerts::Config::default(),
-            };
-            st.alert_text = rules;
+        let entries = store.monitor_log(since).await?;
+        let mut st = self.inner.lock().await;
+        if read > st.references_read {
+            st.references_read = read;
+            st.apply_references(text, rules)?;
         }
-        let entries = store.monitor_log(st.last_seq).await?;
         for e in entries {
-            st.last_seq = e.seq;
-            match e.kind.as_str() {
-                "observation" => {
-                    let Ok(o) = serde_json::from_str::<Observation>(&e.body) else {
-                        tracing::error!(
-                            seq = e.seq,
-                            "unreadable observation in the monitoring log"
-                        );
-                        continue;
-                    };
-                    let Ok(place) = o.check() else {
-                        tracing::error!(seq = e.seq, "invalid observation in the monitoring log");
-                        continue;
-                    };
-                    let outcome = st.correlator.add(&o, place);
-                    st.outcomes.insert(e.seq, outcome);
-                    let sector = sector_of(&st.sectors, &place);
-                    st.observations.insert(
-                        o.id.clone(),
-                        Stored {
-                            observation: o,
-                            place,
-                            sector,
-                        },
-                    );
-                }
-                "effort" => {
-                    if let Ok(x) = serde_json::from_str::<Effort>(&e.body) {
-                        let sector = effort_sector(&st.sectors, &x);
-                        st.efforts.push((x, sector));
-                    }
-                }
-                "split" => {
-                    if let Ok(d) = serde_json::from_str::<SplitDecision>(&e.body) {
-                        if let Err(err) =
-                            st.correlator.split(d.incident, &d.observations, &d.reason)
-                        {
-                            tracing::warn!(seq = e.seq, %err, "a logged split no longer applies");
-                        }
-                    }
-                }
-                "merge" => {
-                    if let Ok(d) = serde_json::from_str::<MergeDecision>(&e.body) {
-                        if let Err(err) = st.correlator.merge(d.into, d.from, &d.reason) {
-                            tracing::warn!(seq = e.seq, %err, "a logged merge no longer applies");
-                        }
-                    }
-                }
-                "ack" => {
-                    st.acks.insert(
-                        e.reference.clone(),
-                        monitor::alerts::Acknowledgement {
-                            by: e.recorded_by.clone(),
-                            at: e.recorded_at,
-                        },
-                    );
-                }
-                other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
+            if e.seq > st.last_seq {
+                st.apply(e);
             }
         }
         Ok(st)
+    }
+}
+
+impl State {
+    /// Takes the sectors and alert rules as read, when they changed.
+    fn apply_references(
+        &mut self,
+        text: Option<String>,
+        rules: Option<String>,
+    ) -> Result<(), ApiError> {
+        if text != self.sectors_text {
+            self.sectors = match &text {
+                Some(t) => monitor::sectors::read_geojson(t).map_err(ApiError::internal)?,
+                None => Vec::new(),
+            };
+            self.sectors_text = text;
+            let sectors = &self.sectors;
+            for s in self.observations.values_mut() {
+                s.sector = sector_of(sectors, &s.place);
+            }
+            for (e, sector) in self.efforts.iter_mut() {
+                *sector = effort_sector(sectors, e);
+            }
+        }
+        if rules != self.alert_text {
+            self.alert_config = match &rules {
+                Some(t) => serde_json::from_str(t).map_err(ApiError::internal)?,
+                None => monitor::alerts::Config::default(),
+            };
+            self.alert_text = rules;
+        }
+        Ok(())
+    }
+
+    /// Applies one entry of the monitoring log.
+    fn apply(&mut self, e: store::MonitorEntry) {
+        self.last_seq = e.seq;
+        match e.kind.as_str() {
+            "observation" => {
+                let Ok(o) = serde_json::from_str::<Observation>(&e.body) else {
+                    tracing::error!(seq = e.seq, "unreadable observation in the monitoring log");
+                    return;
+                };
+                let Ok(place) = o.check() else {
+                    tracing::error!(seq = e.seq, "invalid observation in the monitoring log");
+                    return;
+                };
+                self.correlator.add(&o, place);
+                let sector = sector_of(&self.sectors, &place);
+                self.observations.insert(
+                    o.id.clone(),
+                    Stored {
+                        observation: o,
+                        place,
+                        sector,
+                    },
+                );
+            }
+            "effort" => {
+                if let Ok(x) = serde_json::from_str::<Effort>(&e.body) {
+                    let sector = effort_sector(&self.sectors, &x);
+                    self.efforts.push((x, sector));
+                }
+            }
+            "split" => {
+                if let Ok(d) = serde_json::from_str::<SplitDecision>(&e.body) {
+                    if let Err(err) = self
+                        .correlator
+                        .split(d.incident, &d.observations, &d.reason)
+                    {
+                        tracing::warn!(seq = e.seq, %err, "a logged split no longer applies");
+                    }
+                }
+            }
+            "merge" => {
+                if let Ok(d) = serde_json::from_str::<MergeDecision>(&e.body) {
+                    if let Err(err) = self.correlator.merge(d.into, d.from, &d.reason) {
+                        tracing::warn!(seq = e.seq, %err, "a logged merge no longer applies");
+                    }
+                }
+            }
+            "ack" => {
+                self.acks.insert(
+                    e.reference.clone(),
+                    monitor::alerts::Acknowledgement {
+                        by: e.recorded_by.clone(),
+                        at: e.recorded_at,
+                    },
+                );
+            }
+            other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
+        }
     }
 }
 
@@ -314,13 +345,13 @@ pub async fn ingest(
     let results = store
         .append_monitor_log("observation", &rows, actor)
         .await?;
-    let mut st = monitoring.sync(store).await?;
+    let st = monitoring.sync(store).await?;
     let mut accepted = Vec::new();
     let mut already_known = Vec::new();
     for (id, result) in order.into_iter().zip(results) {
         match result {
-            Appended::New(seq) => {
-                let outcome = st.outcomes.remove(&seq);
+            Appended::New(_) => {
+                let outcome = st.correlator.outcome_of(&id);
                 accepted.push(serde_json::json!({"id": id, "result": outcome}));
             }
             Appended::Same => already_known.push(id),

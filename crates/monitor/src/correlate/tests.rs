@@ -353,7 +353,11 @@ proptest::proptest! {
         scanned.scan_all = true;
         for (i, g) in stream.iter().enumerate() {
             let o = generated(i, g);
-            proptest::prop_assert_eq!(feed(&mut indexed, &o), feed(&mut scanned, &o));
+            let outcome = feed(&mut indexed, &o);
+            proptest::prop_assert_eq!(&outcome, &feed(&mut scanned, &o));
+            if !matches!(outcome, Outcome::AlreadyKnown { .. }) {
+                proptest::prop_assert_eq!(indexed.outcome_of(&o.id), Some(outcome));
+            }
             if i == merge_at {
                 // A monitor's merge moves and widens an incident; later joins must see it.
                 let ids: Vec<u64> = indexed.incidents().map(|x| x.id).collect();
