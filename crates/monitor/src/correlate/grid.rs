@@ -183,7 +183,11 @@ impl Grid {
             Level::Coarse => *self.coarse_count.entry(kind).or_default() += 1,
         }
         for t in new.buckets.0..=new.buckets.1 {
-            self.cells.entry(Self::key(&new, t)).or_default().push(s);
+            self.cells
+                .entry(Self::key(&new, t))
+                // Most cells hold one incident: room for one, not the default four.
+                .or_insert_with(|| Vec::with_capacity(1))
+                .push(s);
         }
     }
 
