@@ -86,6 +86,19 @@ pub struct Incident {
     pub observers: Vec<String>,
 }
 
+/// An incident without its lists (observations, reasons, observers): enough to choose incidents
+/// before writing them out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Head {
+    pub id: u64,
+    pub kind: EventKind,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub location: LatLon,
+    pub radius_m: f64,
+    pub against_coalition: bool,
+}
+
 /// What happened to an observation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -195,6 +208,18 @@ struct Record {
 impl Record {
     fn id(&self) -> u64 {
         u64::from(self.slot) + 1
+    }
+
+    fn head(&self) -> Head {
+        Head {
+            id: self.id(),
+            kind: self.kind,
+            from: self.from,
+            to: self.to,
+            location: self.location,
+            radius_m: self.radius_m,
+            against_coalition: self.against_coalition,
+        }
     }
 
     fn empty(slot: u32, kind: EventKind) -> Self {
@@ -359,6 +384,18 @@ impl Correlator {
         self.records
             .iter()
             .filter(|r| r.alive)
+            .map(|r| self.write_out(r))
+    }
+
+    /// The incidents whose [`Head`] `keep` accepts, in the order they were opened; only those
+    /// are written out.
+    pub fn incidents_where<'a>(
+        &'a self,
+        keep: impl Fn(&Head) -> bool + 'a,
+    ) -> impl Iterator<Item = Incident> + 'a {
+        self.records
+            .iter()
+            .filter(move |r| r.alive && keep(&r.head()))
             .map(|r| self.write_out(r))
     }
 

@@ -227,7 +227,12 @@ impl State {
     }
 
     pub fn sector(&self, i: &Incident) -> Option<&str> {
-        monitor::sectors::assign(&self.sectors, i.location).map(|s| s.code.as_str())
+        self.sector_at(i.location)
+    }
+
+    /// The code of the sector a place is in.
+    pub fn sector_at(&self, at: monitor::geo::LatLon) -> Option<&str> {
+        monitor::sectors::assign(&self.sectors, at).map(|s| s.code.as_str())
     }
 
     /// Every alert the incidents `viewer` may see raise, with where it stands at `now`.

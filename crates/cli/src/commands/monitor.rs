@@ -118,8 +118,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             let st = monitoring.sync(store).await?;
             let mut list: Vec<monitor::Incident> = st
                 .correlator
-                .incidents()
-                .filter(|i| kind.is_none_or(|k| i.kind == k))
+                .incidents_where(|h| kind.is_none_or(|k| h.kind == k))
                 .collect();
             list.sort_by_key(|i| std::cmp::Reverse(i.from));
             list.truncate(limit);

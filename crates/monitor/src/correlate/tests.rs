@@ -369,5 +369,20 @@ proptest::proptest! {
         }
         let all = |c: &Correlator| c.incidents().collect::<Vec<_>>();
         proptest::prop_assert_eq!(all(&indexed), all(&scanned));
+        // Each incident's head is the incident without its lists, and choosing by head
+        // writes out just the incidents chosen.
+        for i in all(&indexed) {
+            let head = Head {
+                id: i.id,
+                kind: i.kind,
+                from: i.from,
+                to: i.to,
+                location: i.location,
+                radius_m: i.radius_m,
+                against_coalition: i.against_coalition,
+            };
+            let chosen: Vec<Incident> = indexed.incidents_where(|h| *h == head).collect();
+            proptest::prop_assert_eq!(chosen, vec![i]);
+        }
     }
 }

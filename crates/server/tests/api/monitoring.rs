@@ -111,6 +111,25 @@ async fn observations_become_incidents_that_monitors_can_split_merge_and_report(
             .await;
         assert_eq!(list["total"], 1);
         assert_eq!(list["items"][0]["sector"], "S-NORTH");
+        let (_, south) = app
+            .get_json("/incidents?sector=S-SOUTH", Some("observer"))
+            .await;
+        assert_eq!(south["total"], 2, "{south}");
+        let (_, early) = app
+            .get_json("/incidents?to=2025-03-18T10:20:00Z", Some("observer"))
+            .await;
+        assert_eq!(
+            (&early["total"], &early["items"][0]["kind"]),
+            (&json!(1), &json!("shelling")),
+            "{early}"
+        );
+        let (_, late) = app
+            .get_json(
+                "/incidents?from=2025-03-18T10:20:00Z&sector=S-NORTH",
+                Some("observer"),
+            )
+            .await;
+        assert_eq!(late["total"], 0, "{late}");
         let (_, one) = app
             .get_json(&format!("/incidents/{incident}"), Some("observer"))
             .await;
