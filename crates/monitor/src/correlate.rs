@@ -399,6 +399,15 @@ impl Correlator {
             .map(|r| self.write_out(r))
     }
 
+    /// Every incident, the last opened first, each written out when reached.
+    pub fn incidents_newest_first(&self) -> impl Iterator<Item = Incident> + '_ {
+        self.records
+            .iter()
+            .rev()
+            .filter(|r| r.alive)
+            .map(|r| self.write_out(r))
+    }
+
     /// How many incidents there are.
     pub fn incident_count(&self) -> usize {
         self.live

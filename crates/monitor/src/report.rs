@@ -151,9 +151,17 @@ fn hours_within(from: Timestamp, to: Timestamp, start: Timestamp, end: Timestamp
     }
 }
 
-/// One report per sector (plus `unassigned` when incidents or effort fall outside every
-/// sector) for the period ending on `day`. With `public_only`, restricted incidents are left
-/// out entirely.
+/// The times a daily report for `day` reads incidents from: the start of the period before and
+/// the end of the day's own period.
+pub fn span(spec: &PeriodSpec, day: Date) -> Result<(Timestamp, Timestamp), String> {
+    let (_, end) = spec.period(day)?;
+    let (prev_start, _) = spec.period(day.yesterday().map_err(|e| e.to_string())?)?;
+    Ok((prev_start, end))
+}
+
+/// One report per sector (plus `unassigned` when incidents of the day or the day before, or
+/// the day's effort, fall outside every sector) for the period ending on `day`. With
+/// `public_only`, restricted incidents are left out entirely.
 pub fn daily(
     spec: &PeriodSpec,
     day: Date,
@@ -163,10 +171,16 @@ pub fn daily(
     public_only: bool,
 ) -> Result<Vec<SectorReport>, String> {
     let (start, end) = spec.period(day)?;
-    let (prev_start, _) = spec.period(day.yesterday().map_err(|e| e.to_string())?)?;
+    let (prev_start, _) = span(spec, day)?;
     let mut names: Vec<String> = sectors.to_vec();
-    let outside =
-        incidents.iter().any(|p| p.sector.is_none()) || effort.iter().any(|(_, s)| s.is_none());
+    let outside = incidents.iter().any(|p| {
+        p.sector.is_none()
+            && (!public_only || p.public)
+            && p.incident.from >= prev_start
+            && p.incident.from < end
+    }) || effort
+        .iter()
+        .any(|(x, s)| s.is_none() && hours_within(x.from, x.to, start, end) > 0.0);
     if outside {
         names.push("unassigned".into());
     }
@@ -336,11 +350,13 @@ mod tests {
             incident(4, EventKind::MovementDenied, "2025-03-18T08:00:00Z", 1),
             incident(5, EventKind::Shelling, "2025-03-18T17:30:00Z", 9), // the next period
         ];
+        // The next period's incident is in no sector: that is no reason for an `unassigned`
+        // report today.
         let placed: Vec<Placed<'_>> = all
             .iter()
             .map(|i| Placed {
                 incident: i,
-                sector: Some("S-1"),
+                sector: (i.id != 5).then_some("S-1"),
                 public: i.id != 4,
             })
             .collect();
@@ -397,6 +413,24 @@ mod tests {
             daily(&spec, d("2025-03-18"), &sectors, &placed, &effort, true).unwrap_or_default();
         assert!(public[0].movement_restrictions.is_empty());
         assert_eq!(public[0].by_kind["movement_denied"].incidents, 0);
+        // One of the day's incidents in no sector is reported as `unassigned` (not in the
+        // public version when it is restricted).
+        let mut outside = placed.clone();
+        outside[3].sector = None;
+        let with =
+            daily(&spec, d("2025-03-18"), &sectors, &outside, &effort, false).unwrap_or_default();
+        assert_eq!(
+            with.iter().map(|r| r.sector.as_str()).collect::<Vec<_>>(),
+            ["S-1", "S-2", "unassigned"]
+        );
+        assert_eq!(with[2].movement_restrictions.len(), 1);
+        let public_with =
+            daily(&spec, d("2025-03-18"), &sectors, &outside, &effort, true).unwrap_or_default();
+        assert_eq!(public_with.len(), 2);
+        assert_eq!(
+            span(&spec, d("2025-03-18")),
+            Ok((ts("2025-03-16T17:30:00Z"), ts("2025-03-18T17:30:00Z")))
+        );
         let csv = to_csv(&reports);
         assert!(
             csv.lines()

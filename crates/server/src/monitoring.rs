@@ -270,9 +270,11 @@ impl State {
         viewer: &Viewer,
         public_only: bool,
     ) -> Result<Vec<monitor::report::SectorReport>, String> {
+        // Only incidents of the day and the day before count: the rest are not written out.
+        let (from, to) = monitor::report::span(spec, day)?;
         let visible: Vec<Incident> = self
             .correlator
-            .incidents()
+            .incidents_where(|h| h.from >= from && h.from < to)
             .filter(|i| self.visible(viewer, i))
             .collect();
         let placed: Vec<monitor::report::Placed<'_>> = visible

@@ -384,5 +384,11 @@ proptest::proptest! {
             let chosen: Vec<Incident> = indexed.incidents_where(|h| *h == head).collect();
             proptest::prop_assert_eq!(chosen, vec![i]);
         }
+        let mut newest_first = all(&indexed);
+        newest_first.reverse();
+        proptest::prop_assert_eq!(
+            indexed.incidents_newest_first().collect::<Vec<_>>(),
+            newest_first
+        );
     }
 }

@@ -69,15 +69,17 @@ async fn page(
     };
     let viewer = caller.viewer();
     let st = state.monitoring.sync(state.store.as_ref()).await?;
+    // The 200 newest the caller may see: the rest are not written out.
     let visible: Vec<monitor::Incident> = st
         .correlator
-        .incidents()
+        .incidents_newest_first()
         .filter(|i| st.visible(&viewer, i))
+        .take(200)
         .collect();
     let reports = st
         .daily_reports(spec, day, &viewer, false)
         .map_err(ApiError::internal)?;
-    let mut incidents: Vec<Row> = visible
+    let incidents: Vec<Row> = visible
         .iter()
         .map(|i| Row {
             id: i.id,
@@ -89,8 +91,6 @@ async fn page(
             against_coalition: i.against_coalition,
         })
         .collect();
-    incidents.sort_by_key(|r| std::cmp::Reverse(r.id));
-    incidents.truncate(200);
     Ok(MonitoringPage {
         chrome: Chrome::new(caller, "Ceasefire monitoring", "/monitoring"),
         date: day.to_string(),
