@@ -437,12 +437,7 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
+    let url = testkit::server_url(&first);
     let health = tokio::runtime::Runtime::new().unwrap().block_on(async {
         reqwest::get(format!("{url}/api/v1/health"))
             .await

@@ -71,12 +71,7 @@ fn run_and_collect(database: &str, level: &str) -> (String, Vec<String>) {
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     printed.push_str(&first);
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
+    let base = testkit::server_url(&first);
     let mut stderr = child.stderr.take().unwrap();
     let log = std::thread::spawn(move || {
         let mut s = String::new();

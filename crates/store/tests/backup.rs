@@ -14,12 +14,7 @@ fn actor() -> Actor {
 }
 
 fn scenario() -> Scenario {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/exercise.json"
-    ))
-    .unwrap();
-    Scenario::parse(&text).unwrap()
+    testkit::exercise()
 }
 
 fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
@@ -259,24 +254,13 @@ async fn a_deployment_moves_from_sqlite_to_postgres() {
     let a = connect(&sqlite_url(&dir, "a.db")).await.unwrap();
     filled(&a).await;
 
-    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-    let stamp = format!(
-        "{}_{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_microsecond()
-    );
-    let names = [
-        format!("coalition_copy_{stamp}"),
-        format!("coalition_restore_{stamp}"),
-    ];
-    for name in &names {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+    let mut urls = Vec::new();
+    let mut names = Vec::new();
+    for purpose in ["copy", "restore"] {
+        let (url, name) = testkit::create_database(&base, purpose).await;
+        urls.push(url);
+        names.push(name);
     }
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    let urls: Vec<String> = names.iter().map(|n| format!("{prefix}/{n}")).collect();
 
     // db copy: SQLite → PostgreSQL, compared row for row.
     let (copied, _) = backup::copy(&a, &urls[0]).await.unwrap();
@@ -305,10 +289,7 @@ async fn a_deployment_moves_from_sqlite_to_postgres() {
     copied.close().await;
     restored.close().await;
     for name in &names {
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        testkit::drop_database(&base, name).await;
     }
     eprintln!("ran: move from SQLite to PostgreSQL, and a restore into PostgreSQL");
 }

@@ -7,7 +7,6 @@ use domain::commitment::CommitmentKind;
 use domain::ids::{Line, NationCode, OfferId};
 use domain::offer::{OfferStatus, StatusChange};
 use domain::Scenario;
-use sqlx::Connection;
 use store::{
     connect, Actor, AuditFilter, Backend, CommitmentFilter, ImportMode, NewUser, OfferFilter,
     SqlStore, Store, StoreError, Viewer,
@@ -20,12 +19,7 @@ fn actor() -> Actor {
 }
 
 fn scenario() -> Scenario {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/exercise.json"
-    ))
-    .unwrap();
-    Scenario::parse(&text).unwrap()
+    testkit::exercise()
 }
 
 fn change(status: OfferStatus, effective: &str, recorded: &str) -> StatusChange {
@@ -757,26 +751,13 @@ async fn story_on_postgres() {
         );
         return;
     };
-    let name = format!(
-        "coalition_story_{}_{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_microsecond()
-    );
-    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    let store = connect(&format!("{prefix}/{name}")).await.unwrap();
+    let (url, name) = testkit::create_database(&base, "story").await;
+    let store = connect(&url).await.unwrap();
     assert_eq!(store.backend(), Backend::Postgres);
     story(&store).await;
     access_and_audit(&store).await;
     aid_ledger(&store).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    testkit::drop_database(&base, &name).await;
     eprintln!("ran: PostgreSQL storage story on database {name} (dropped)");
 }

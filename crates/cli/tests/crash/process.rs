@@ -54,21 +54,10 @@ impl Database {
     }
 
     pub async fn postgres(base: &str) -> Database {
-        let name = format!(
-            "coalition_crash_{}_{}",
-            std::process::id(),
-            jiff::Timestamp::now().as_microsecond()
-        );
-        let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
+        let (url, name) = testkit::create_database(base, "crash").await;
         Database {
             name: "PostgreSQL",
-            url: format!("{prefix}/{name}"),
+            url,
             sqlite_file: None,
             pg: Some((base.to_owned(), name)),
             dir: tempfile::tempdir().unwrap(),
@@ -77,11 +66,7 @@ impl Database {
 
     pub async fn drop_database(&self) {
         if let Some((base, name)) = &self.pg {
-            let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            testkit::drop_database(base, name).await;
         }
     }
 
@@ -153,12 +138,7 @@ impl Server {
                 std::fs::read_to_string(db.log()).unwrap_or_default()
             );
         };
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap()
-            .trim_end_matches('/')
-            .to_owned();
+        let base = testkit::server_url(&first);
         let api = format!("{base}/api/v1");
         let health = reqwest::get(format!("{api}/health")).await.unwrap();
         assert!(health.status().is_success());

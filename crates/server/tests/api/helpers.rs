@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::access::Username;
-use sqlx::Connection;
 use store::{Actor, ImportMode, SqlStore, Store};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -67,18 +66,8 @@ pub async fn spawn_app_with(
             (url, None, Some(dir))
         }
         Backend::Postgres(base) => {
-            let name = format!(
-                "coalition_api_{}_{}",
-                std::process::id(),
-                jiff::Timestamp::now().as_microsecond()
-            );
-            let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let (prefix, _) = base.rsplit_once('/').unwrap();
-            (format!("{prefix}/{name}"), Some((base.clone(), name)), None)
+            let (url, name) = testkit::create_database(base, "api").await;
+            (url, Some((base.clone(), name)), None)
         }
     };
     let store = Arc::new(store::connect(&url).await.unwrap());
@@ -251,11 +240,7 @@ impl TestApp {
         }
         self.store.close().await;
         if let Some((base, name)) = self.pg.take() {
-            let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            testkit::drop_database(&base, &name).await;
             eprintln!("ran: API suite on PostgreSQL database {name} (dropped)");
         }
     }
