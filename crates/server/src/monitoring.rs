@@ -105,6 +105,19 @@ impl Monitoring {
     }
 }
 
+fn sector_of(sectors: &[Sector], place: &Place) -> Option<String> {
+    monitor::sectors::assign(sectors, place.centre()).map(|s| s.code.clone())
+}
+
+/// The sector effort was given for, or the one its position falls in.
+fn effort_sector(sectors: &[Sector], e: &Effort) -> Option<String> {
+    e.sector.clone().or_else(|| {
+        e.position
+            .and_then(|p| monitor::sectors::assign(sectors, p))
+            .map(|s| s.code.clone())
+    })
+}
+
 impl State {
     /// Takes the sectors and alert rules as read, when they changed.
     fn apply_references(
@@ -195,22 +208,6 @@ impl State {
             other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
         }
     }
-}
-
-fn sector_of(sectors: &[Sector], place: &Place) -> Option<String> {
-    monitor::sectors::assign(sectors, place.centre()).map(|s| s.code.clone())
-}
-
-/// The sector effort was given for, or the one its position falls in.
-fn effort_sector(sectors: &[Sector], e: &Effort) -> Option<String> {
-    e.sector.clone().or_else(|| {
-        e.position
-            .and_then(|p| monitor::sectors::assign(sectors, p))
-            .map(|s| s.code.clone())
-    })
-}
-
-impl State {
     /// The strictest releasability of an incident's observations: an incident is shown only
     /// to those who may see every observation it rests on.
     pub fn releasability(&self, i: &Incident) -> Releasability {
