@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::correlate::Incident;
+use crate::correlate::Head;
 use crate::model::EventKind;
 
 /// Raise an alert when at least `threshold` incidents (of `kinds`, or any kind when empty) begin
@@ -106,9 +106,9 @@ pub struct Alert {
     pub summary: String,
 }
 
-/// An incident with its sector, as alerting sees it.
+/// An incident (its head: alerting needs no lists) with its sector, as alerting sees it.
 pub struct Located<'a> {
-    pub incident: &'a Incident,
+    pub incident: Head,
     pub sector: Option<&'a str>,
 }
 
@@ -116,7 +116,7 @@ pub struct Located<'a> {
 pub fn evaluate(config: &Config, incidents: &[Located<'_>]) -> Vec<Alert> {
     let mut out = Vec::new();
     for l in incidents.iter().filter(|l| l.incident.against_coalition) {
-        let i = l.incident;
+        let i = &l.incident;
         out.push(Alert {
             id: format!("coalition:{}", i.id),
             rule: "against coalition forces".into(),
@@ -133,9 +133,9 @@ pub fn evaluate(config: &Config, incidents: &[Located<'_>]) -> Vec<Alert> {
     }
     for rule in &config.rules {
         let window = i64::from(rule.window_min) * 60;
-        let mut buckets: BTreeMap<(Option<&str>, i64), Vec<&Incident>> = BTreeMap::new();
+        let mut buckets: BTreeMap<(Option<&str>, i64), Vec<&Head>> = BTreeMap::new();
         for l in incidents {
-            let i = l.incident;
+            let i = &l.incident;
             if !rule.kinds.is_empty() && !rule.kinds.contains(&i.kind) {
                 continue;
             }
@@ -227,6 +227,7 @@ pub fn standing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::correlate::Incident;
     use crate::geo::LatLon;
     use crate::model::Count;
 
@@ -280,7 +281,7 @@ mod tests {
         let located: Vec<Located<'_>> = all
             .iter()
             .map(|i| Located {
-                incident: i,
+                incident: i.head(),
                 sector: Some(if i.id == 6 { "S-2" } else { "S-1" }),
             })
             .collect();

@@ -86,6 +86,21 @@ pub struct Incident {
     pub observers: Vec<String>,
 }
 
+impl Incident {
+    /// The incident without its lists.
+    pub fn head(&self) -> Head {
+        Head {
+            id: self.id,
+            kind: self.kind,
+            from: self.from,
+            to: self.to,
+            location: self.location,
+            radius_m: self.radius_m,
+            against_coalition: self.against_coalition,
+        }
+    }
+}
+
 /// An incident without its lists (observations, reasons, observers): enough to choose incidents
 /// before writing them out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -397,6 +412,21 @@ impl Correlator {
             .iter()
             .filter(move |r| r.alive && keep(&r.head()))
             .map(|r| self.write_out(r))
+    }
+
+    /// Every incident's [`Head`], in the order they were opened: nothing is written out.
+    pub fn heads(&self) -> impl Iterator<Item = Head> + '_ {
+        self.records.iter().filter(|r| r.alive).map(Record::head)
+    }
+
+    /// The ids of incident `id`'s observations, in the order they joined (none when there is
+    /// no such incident), without writing the incident out.
+    pub fn observations_of(&self, id: u64) -> impl Iterator<Item = &str> + '_ {
+        let record = self.record(id);
+        record
+            .into_iter()
+            .flat_map(|r| self.members_of(r))
+            .map(|(i, _)| self.ids.get(i))
     }
 
     /// Every incident, the last opened first, each written out when reached.

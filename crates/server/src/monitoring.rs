@@ -211,8 +211,11 @@ impl State {
     /// The strictest releasability of an incident's observations: an incident is shown only
     /// to those who may see every observation it rests on.
     pub fn releasability(&self, i: &Incident) -> Releasability {
-        i.observations
-            .iter()
+        self.strictest(i.observations.iter().map(String::as_str))
+    }
+
+    fn strictest<'a>(&self, observations: impl Iterator<Item = &'a str>) -> Releasability {
+        observations
             .filter_map(|id| self.observations.get(id))
             .map(|s| s.observation.releasability)
             .max()
@@ -221,6 +224,13 @@ impl State {
 
     pub fn visible(&self, viewer: &Viewer, i: &Incident) -> bool {
         viewer.sees(self.releasability(i), None)
+    }
+
+    /// [`State::visible`] for incident `id`, without writing it out; nothing to look up for a
+    /// viewer who sees everything.
+    pub fn visible_id(&self, viewer: &Viewer, id: u64) -> bool {
+        matches!(viewer, Viewer::Everything)
+            || viewer.sees(self.strictest(self.correlator.observations_of(id)), None)
     }
 
     pub fn sector(&self, i: &Incident) -> Option<&str> {
@@ -238,16 +248,14 @@ impl State {
         viewer: &Viewer,
         now: jiff::Timestamp,
     ) -> Vec<monitor::alerts::Standing> {
-        let visible: Vec<Incident> = self
+        // Alerts need only each incident's head: none is written out.
+        let located: Vec<monitor::alerts::Located<'_>> = self
             .correlator
-            .incidents()
-            .filter(|i| self.visible(viewer, i))
-            .collect();
-        let located: Vec<monitor::alerts::Located<'_>> = visible
-            .iter()
-            .map(|i| monitor::alerts::Located {
-                incident: i,
-                sector: self.sector(i),
+            .heads()
+            .filter(|h| self.visible_id(viewer, h.id))
+            .map(|h| monitor::alerts::Located {
+                incident: h,
+                sector: self.sector_at(h.location),
             })
             .collect();
         monitor::alerts::evaluate(&self.alert_config, &located)

@@ -381,8 +381,19 @@ proptest::proptest! {
                 radius_m: i.radius_m,
                 against_coalition: i.against_coalition,
             };
+            proptest::prop_assert_eq!(i.head(), head);
+            // Its observations, read without writing it out, in the same order.
+            let listed: Vec<&str> = indexed.observations_of(i.id).collect();
+            proptest::prop_assert_eq!(&listed, &i.observations);
             let chosen: Vec<Incident> = indexed.incidents_where(|h| *h == head).collect();
             proptest::prop_assert_eq!(chosen, vec![i]);
+        }
+        let heads: Vec<Head> = all(&indexed).iter().map(Incident::head).collect();
+        proptest::prop_assert_eq!(indexed.heads().collect::<Vec<_>>(), heads);
+        // A merged-away incident has no observations to list.
+        let gone = indexed.incident_count() as u64 + 2;
+        if indexed.incident(gone).is_none() {
+            proptest::prop_assert_eq!(indexed.observations_of(gone).count(), 0);
         }
         let mut newest_first = all(&indexed);
         newest_first.reverse();

@@ -137,10 +137,12 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
         )
         .collect();
     let st = state.monitoring.sync(state.store.as_ref()).await?;
-    let mut incidents: Vec<MapIncident> = st
+    // The 500 newest the viewer may see: only those are written out.
+    let incidents: Vec<MapIncident> = st
         .correlator
-        .incidents()
+        .incidents_newest_first()
         .filter(|i| st.visible(&viewer, i))
+        .take(500)
         .map(|i| MapIncident {
             id: i.id,
             kind: i.kind.as_str(),
@@ -153,8 +155,6 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
         })
         .collect();
     drop(st);
-    incidents.sort_by_key(|i| std::cmp::Reverse(i.id));
-    incidents.truncate(500);
     Ok(Json(MapData {
         plan: plan.map(|p| p.record.id),
         regions: regions.into_values().collect(),
