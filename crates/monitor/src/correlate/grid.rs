@@ -14,6 +14,7 @@
 //! bucket from its start to its end plus the gap, and a lookup reads the buckets from the
 //! observation's start to its end plus the gap: two windows within the gap share a bucket.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -52,7 +53,69 @@ enum Level {
     Coarse,
 }
 
-type Key = (Level, EventKind, i64, i64, i64);
+/// A cell of one level and kind in one bucket, packed in a word: the column, row and bucket
+/// each keep their low bits (20, 20 and 18: every column, rows within 90° and buckets within
+/// 179 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
+/// few incidents more, which the caller's own checks of distance and time turn away.
+type Key = u64;
+
+fn key(level: Level, kind: EventKind, col: i64, row: i64, t: i64) -> Key {
+    const LOW20: u64 = (1 << 20) - 1;
+    const LOW18: u64 = (1 << 18) - 1;
+    (col as u64 & LOW20)
+        | ((row as u64 & LOW20) << 20)
+        | ((t as u64 & LOW18) << 40)
+        | ((kind as u64 & 0x1f) << 58)
+        | (u64::from(level == Level::Coarse) << 63)
+}
+
+/// The incidents filed under one key: most hold one, kept in place rather than in a list of
+/// its own.
+#[derive(Debug)]
+enum Cell {
+    One(Summary),
+    Many(Vec<Summary>),
+}
+
+impl Cell {
+    fn as_slice(&self) -> &[Summary] {
+        match self {
+            Cell::One(s) => std::slice::from_ref(s),
+            Cell::Many(v) => v,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Summary] {
+        match self {
+            Cell::One(s) => std::slice::from_mut(s),
+            Cell::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, s: Summary) {
+        match self {
+            Cell::One(first) => *self = Cell::Many(vec![*first, s]),
+            Cell::Many(v) => v.push(s),
+        }
+    }
+
+    /// Removes incident `slot`; true when nothing is left.
+    fn remove(&mut self, slot: u32) -> bool {
+        match self {
+            Cell::One(s) => s.slot == slot,
+            Cell::Many(v) => {
+                if let Some(i) = v.iter().position(|x| x.slot == slot) {
+                    v.swap_remove(i);
+                }
+                let empty = v.is_empty();
+                if let [only] = v[..] {
+                    *self = Cell::One(only);
+                }
+                empty
+            }
+        }
+    }
+}
 
 /// Where a summary is filed: one cell of one level, and a run of buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +162,7 @@ pub(super) struct Grid {
     coarse: Cells,
     /// The largest reach any lookup needs (metres): the coarse level's.
     max_reach_m: f64,
-    cells: HashMap<Key, Vec<Summary>, Hasher>,
+    cells: HashMap<Key, Cell, Hasher>,
     /// Where each incident is filed, by slot.
     filed: Vec<Option<Filing>>,
     /// The largest radius ever filed in the fine level: how far beyond its own radius a point
@@ -153,7 +216,7 @@ impl Grid {
     }
 
     fn key(f: &Filing, t: i64) -> Key {
-        (f.level, f.kind, f.cell.0, f.cell.1, t)
+        key(f.level, f.kind, f.cell.0, f.cell.1, t)
     }
 
     /// Files the incident's summary, or moves it where its new place and times put it.
@@ -167,6 +230,7 @@ impl Grid {
             Some(old) if old == new => {
                 for t in new.buckets.0..=new.buckets.1 {
                     if let Some(list) = self.cells.get_mut(&Self::key(&new, t)) {
+                        let list = list.as_mut_slice();
                         if let Some(x) = list.iter_mut().find(|x| x.slot == s.slot) {
                             *x = s;
                         }
@@ -183,11 +247,12 @@ impl Grid {
             Level::Coarse => *self.coarse_count.entry(kind).or_default() += 1,
         }
         for t in new.buckets.0..=new.buckets.1 {
-            self.cells
-                .entry(Self::key(&new, t))
-                // Most cells hold one incident: room for one, not the default four.
-                .or_insert_with(|| Vec::with_capacity(1))
-                .push(s);
+            match self.cells.entry(Self::key(&new, t)) {
+                Entry::Occupied(mut cell) => cell.get_mut().push(s),
+                Entry::Vacant(cell) => {
+                    cell.insert(Cell::One(s));
+                }
+            }
         }
     }
 
@@ -205,13 +270,8 @@ impl Grid {
         }
         for t in f.buckets.0..=f.buckets.1 {
             let key = Self::key(&f, t);
-            if let Some(list) = self.cells.get_mut(&key) {
-                if let Some(i) = list.iter().position(|x| x.slot == slot) {
-                    list.swap_remove(i);
-                }
-                if list.is_empty() {
-                    self.cells.remove(&key);
-                }
+            if self.cells.get_mut(&key).is_some_and(|c| c.remove(slot)) {
+                self.cells.remove(&key);
             }
         }
     }
@@ -269,10 +329,10 @@ impl Grid {
             for col in first_col..=last_col {
                 let col = col.rem_euclid(cells.cols);
                 for t in first..=last {
-                    let Some(list) = self.cells.get(&(level, kind, col, row, t)) else {
+                    let Some(list) = self.cells.get(&key(level, kind, col, row, t)) else {
                         continue;
                     };
-                    for s in list {
+                    for s in list.as_slice() {
                         // Filed in the bucket before too, so already seen there.
                         if t > first && bucket(s.from) < t {
                             continue;
@@ -303,6 +363,52 @@ mod tests {
             location: at,
             radius_m,
         }
+    }
+
+    /// Several incidents under one key, the same cell or a far one whose packed key is the
+    /// same (2^18 buckets later): each is read, once, until it is removed.
+    #[test]
+    fn incidents_sharing_a_key_are_each_read_until_removed() {
+        let mut g = Grid::new(5_000.0);
+        let kind = EventKind::Shelling;
+        let at = LatLon {
+            lat: 48.0,
+            lon: 37.9,
+        };
+        let far = (1_i64 << 18) * BUCKET_S / 60;
+        let same_key = [
+            summary(1, at, 0, 100.0, true),
+            summary(2, at, 1, 100.0, true),
+            summary(3, at, far, 100.0, true),
+        ];
+        let k = |s: &Summary| Grid::key(&g.filing(kind, s), bucket(s.from));
+        assert!(same_key.iter().all(|s| k(s) == k(&same_key[0])));
+        for s in same_key {
+            g.put(kind, s);
+        }
+        let query = summary(0, at, 0, 100.0, true);
+        let read = |g: &Grid| {
+            let mut seen = Vec::new();
+            g.around(
+                kind,
+                at,
+                g.fine_reach(100.0, 150.0),
+                (query.from, query.until),
+                |s| seen.push(s.slot),
+            );
+            seen.sort_unstable();
+            seen
+        };
+        // The far one may be read (the caller turns it away by its time), never twice.
+        let seen = read(&g);
+        assert!(seen == [1, 2] || seen == [1, 2, 3], "{seen:?}");
+        g.remove(1);
+        let seen = read(&g);
+        assert!(seen == [2] || seen == [2, 3], "{seen:?}");
+        g.remove(3);
+        assert_eq!(read(&g), [2]);
+        g.remove(2);
+        assert!(read(&g).is_empty() && g.cells.is_empty());
     }
 
     /// Whatever the latitude, longitude, bearing, level or time, an incident within reach and
