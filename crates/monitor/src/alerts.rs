@@ -252,6 +252,7 @@ mod tests {
                 high: 1,
             },
             against_coalition: against,
+            releasability: Default::default(),
             observations: vec![format!("o{id}")],
             reasons: Vec::new(),
             observers: Vec::new(),

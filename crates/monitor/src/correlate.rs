@@ -20,6 +20,8 @@ use std::hash::BuildHasher;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use domain::access::Releasability;
+
 use crate::geo::{self, LatLon};
 use crate::model::{Count, EventKind, Observation, Place};
 
@@ -80,6 +82,10 @@ pub struct Incident {
     /// The largest count any one observer gave (several observers of one event are not added).
     pub count: Count,
     pub against_coalition: bool,
+    /// The strictest releasability of its observations: it may be shown only to those who may
+    /// see every observation it rests on. (Not serialized: the server shows it beside.)
+    #[serde(skip)]
+    pub releasability: Releasability,
     pub observations: Vec<String>,
     pub reasons: Vec<Reason>,
     /// Observers (ids, or the observation id when none was given) that saw it.
@@ -97,6 +103,7 @@ impl Incident {
             location: self.location,
             radius_m: self.radius_m,
             against_coalition: self.against_coalition,
+            releasability: self.releasability,
         }
     }
 }
@@ -112,6 +119,8 @@ pub struct Head {
     pub location: LatLon,
     pub radius_m: f64,
     pub against_coalition: bool,
+    /// As [`Incident::releasability`].
+    pub releasability: Releasability,
 }
 
 /// What happened to an observation.
@@ -153,6 +162,7 @@ struct Member {
     window: (Timestamp, Timestamp),
     count: Count,
     against_coalition: bool,
+    releasability: Releasability,
     /// The observer's id (as a number, see [`Correlator::observer_names`]) when one was given;
     /// otherwise the observation's own id stands for it.
     observer: Option<u32>,
@@ -218,6 +228,8 @@ struct Record {
     points: Option<PointSums>,
     count: Count,
     against_coalition: bool,
+    /// The strictest of its members'.
+    releasability: Releasability,
 }
 
 impl Record {
@@ -234,6 +246,7 @@ impl Record {
             location: self.location,
             radius_m: self.radius_m,
             against_coalition: self.against_coalition,
+            releasability: self.releasability,
         }
     }
 
@@ -257,6 +270,7 @@ impl Record {
                 high: 0,
             },
             against_coalition: false,
+            releasability: Releasability::Public,
         }
     }
 
@@ -270,6 +284,7 @@ impl Record {
             self.count = m.count;
         }
         self.against_coalition |= m.against_coalition;
+        self.releasability = self.releasability.max(m.releasability);
         if let Place::Point { at, radius_m } = m.place {
             PointSums::add(&mut self.points, at, radius_m);
         }
@@ -419,16 +434,6 @@ impl Correlator {
         self.records.iter().filter(|r| r.alive).map(Record::head)
     }
 
-    /// The ids of incident `id`'s observations, in the order they joined (none when there is
-    /// no such incident), without writing the incident out.
-    pub fn observations_of(&self, id: u64) -> impl Iterator<Item = &str> + '_ {
-        let record = self.record(id);
-        record
-            .into_iter()
-            .flat_map(|r| self.members_of(r))
-            .map(|(i, _)| self.ids.get(i))
-    }
-
     /// Every incident, the last opened first, each written out when reached.
     pub fn incidents_newest_first(&self) -> impl Iterator<Item = Incident> + '_ {
         self.records
@@ -531,6 +536,7 @@ impl Correlator {
             radius_m: r.radius_m,
             count: r.count,
             against_coalition: r.against_coalition,
+            releasability: r.releasability,
             observations,
             reasons,
             observers,
@@ -588,6 +594,7 @@ impl Correlator {
             window,
             count: o.count,
             against_coalition: o.against_coalition,
+            releasability: o.releasability,
             observer,
             incident: NONE,
             next: NONE,

@@ -15,5 +15,5 @@ pub mod report;
 pub mod sectors;
 pub mod utm;
 
-pub use correlate::{Correlator, Incident, Outcome, Params};
+pub use correlate::{Correlator, Head, Incident, Outcome, Params};
 pub use model::{EventKind, Observation, ObserverKind, Place};

@@ -332,6 +332,7 @@ mod tests {
                 high: best,
             },
             against_coalition: false,
+            releasability: Default::default(),
             observations: vec![format!("o{id}")],
             reasons: Vec::new(),
             observers: vec!["P1".into()],

@@ -211,26 +211,16 @@ impl State {
     /// The strictest releasability of an incident's observations: an incident is shown only
     /// to those who may see every observation it rests on.
     pub fn releasability(&self, i: &Incident) -> Releasability {
-        self.strictest(i.observations.iter().map(String::as_str))
-    }
-
-    fn strictest<'a>(&self, observations: impl Iterator<Item = &'a str>) -> Releasability {
-        observations
-            .filter_map(|id| self.observations.get(id))
-            .map(|s| s.observation.releasability)
-            .max()
-            .unwrap_or_default()
+        i.releasability
     }
 
     pub fn visible(&self, viewer: &Viewer, i: &Incident) -> bool {
-        viewer.sees(self.releasability(i), None)
+        viewer.sees(i.releasability, None)
     }
 
-    /// [`State::visible`] for incident `id`, without writing it out; nothing to look up for a
-    /// viewer who sees everything.
-    pub fn visible_id(&self, viewer: &Viewer, id: u64) -> bool {
-        matches!(viewer, Viewer::Everything)
-            || viewer.sees(self.strictest(self.correlator.observations_of(id)), None)
+    /// [`State::visible`], judged from the incident's head before it is written out.
+    pub fn visible_head(&self, viewer: &Viewer, h: &monitor::Head) -> bool {
+        viewer.sees(h.releasability, None)
     }
 
     pub fn sector(&self, i: &Incident) -> Option<&str> {
@@ -252,7 +242,7 @@ impl State {
         let located: Vec<monitor::alerts::Located<'_>> = self
             .correlator
             .heads()
-            .filter(|h| self.visible_id(viewer, h.id))
+            .filter(|h| self.visible_head(viewer, h))
             .map(|h| monitor::alerts::Located {
                 incident: h,
                 sector: self.sector_at(h.location),
@@ -279,8 +269,7 @@ impl State {
         let (from, to) = monitor::report::span(spec, day)?;
         let visible: Vec<Incident> = self
             .correlator
-            .incidents_where(|h| h.from >= from && h.from < to)
-            .filter(|i| self.visible(viewer, i))
+            .incidents_where(|h| h.from >= from && h.from < to && self.visible_head(viewer, h))
             .collect();
         let placed: Vec<monitor::report::Placed<'_>> = visible
             .iter()

@@ -118,18 +118,18 @@ pub async fn incidents(
     let to = q.to.as_deref().map(|s| time("to", s)).transpose()?;
     let viewer = caller.viewer();
     let st = state.monitoring.sync(state.store.as_ref()).await?;
-    // Kind, times and sector are judged before an incident is written out; visibility after.
+    // Visibility, kind, times and sector are judged before an incident is written out.
     let mut list: Vec<IncidentView> = st
         .correlator
         .incidents_where(|h| {
-            kind.is_none_or(|k| h.kind == k)
+            st.visible_head(&viewer, h)
+                && kind.is_none_or(|k| h.kind == k)
                 && from.is_none_or(|f| h.from >= f)
                 && to.is_none_or(|t| h.from < t)
                 && q.sector
                     .as_deref()
                     .is_none_or(|s| st.sector_at(h.location) == Some(s))
         })
-        .filter(|i| st.visible(&viewer, i))
         .map(|i| IncidentView {
             sector: st.sector(&i).map(str::to_owned),
             releasability: st.releasability(&i),

@@ -254,3 +254,62 @@ async fn observations_become_incidents_that_monitors_can_split_merge_and_report(
         app.finish().await;
     }
 }
+
+/// An incident resting on a nation-only observation is shown, in lists, alerts and the
+/// daily report, only to those who see everything; joining it to a coalition-wide sighting
+/// does not open it up.
+#[tokio::test]
+async fn incidents_on_restricted_observations_stay_hidden() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let mut restricted = obs("N-1", "P1", 48.50, 38.00, 0);
+        restricted["releasability"] = json!("nation");
+        restricted["against_coalition"] = json!(true);
+        let open = obs("C-1", "P2", 48.501, 38.001, 1);
+        let elsewhere = obs("C-2", "P3", 47.50, 38.00, 0);
+        let batch = json!({"observations": [restricted, open, elsewhere]});
+        let (status, r) = app.post("/observations", Some("monitor"), &batch).await;
+        assert_eq!(status, 200, "{r}");
+        let hidden = r["accepted"][0]["result"]["incident"].as_u64().unwrap();
+        assert_eq!(r["accepted"][1]["result"]["incident"], hidden, "{r}");
+        let shown = r["accepted"][2]["result"]["incident"].as_u64().unwrap();
+        let ids = |v: &Value| -> Vec<u64> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_u64().unwrap())
+                .collect()
+        };
+        let (_, all) = app.get_json("/incidents", Some("planner")).await;
+        let mut seen = ids(&all);
+        seen.sort_unstable();
+        assert_eq!(seen, [hidden, shown], "{all}");
+        let restricted_view = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == hidden)
+            .cloned()
+            .unwrap();
+        assert_eq!(restricted_view["releasability"], "nation");
+        let (_, some) = app.get_json("/incidents", Some("observer")).await;
+        assert_eq!(ids(&some), [shown], "{some}");
+        let path = format!("/incidents/{hidden}");
+        assert_eq!(app.get_json(&path, Some("observer")).await.0, 404);
+        assert_eq!(app.get_json(&path, Some("planner")).await.0, 200);
+        // The attack on coalition forces raises an alert only HQ sees.
+        let alert_ids = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["alert"]["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (_, hq) = app.get_json("/alerts", Some("planner")).await;
+        assert_eq!(alert_ids(&hq), [format!("coalition:{hidden}")], "{hq}");
+        let (_, theirs) = app.get_json("/alerts", Some("observer")).await;
+        assert!(alert_ids(&theirs).is_empty(), "{theirs}");
+        app.finish().await;
+    }
+}
