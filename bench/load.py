@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import add_users, build, serving
 
 READS = """
 local paths = {"/api/v1/offers?per_page=50", "/api/v1/nations", "/api/v1/requirements",
@@ -75,12 +75,6 @@ done = function(summary, latency, requests)
     summary.errors.timeout, summary.errors.status))
 end
 """
-
-
-def binary():
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "cli"], cwd=ROOT, check=True)
-    return os.path.join(target, "release", "coalition")
 
 
 def ensure_wrk():
@@ -130,65 +124,46 @@ def main():
     ap.add_argument("--batch", type=int, default=20, help="observations per ingest request")
     args = ap.parse_args()
     ensure_wrk()
-    coalition = binary()
+    coalition = build()
     work = tempfile.mkdtemp(prefix="coalition-load-")
     env = dict(os.environ, COALITION_DATABASE_URL=f"sqlite://{os.path.join(work, 'load.db')}",
                COALITION_LOG="warn")
     subprocess.run([coalition, "-q", "demo", "--no-serve"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([coalition, "-q", "user", "add", "load", "--role", "planner", "--password-stdin"],
-                   env=env, input="a long enough load-test password\n", text=True, check=True)
-    subprocess.run([coalition, "-q", "user", "add", "loadmon", "--role", "monitor", "--password-stdin"],
-                   env=env, input="a long enough load-test password\n", text=True, check=True)
-    tokens = {}
-    for user in ["load", "loadmon"]:
-        t = subprocess.run([coalition, "--json", "user", "token", user], env=env,
-                           capture_output=True, text=True, check=True)
-        tokens[user] = json.loads(t.stdout)["secret"]
+    tokens = add_users(coalition, env, [("load", "planner"), ("loadmon", "monitor")],
+                       password="a long enough load-test password")
     port = 19000 + os.getpid() % 1000
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([coalition, "serve", "--bind", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     failed = False
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/api/v1/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        req = urllib.request.Request(f"{url}/api/v1/offers?per_page=1",
-                                     headers={"Authorization": f"Bearer {tokens['load']}"})
-        with urllib.request.urlopen(req) as r:
-            item = json.load(r)["items"][0]
-            offer = item["offer"]["id"] if "offer" in item else item["id"]
-        rows = []
-        phases = [
-            ("reads", READS % (offer, tokens["load"])),
-            (f"ingest ({args.batch} observations a request)",
-             INGEST % (args.batch, args.batch, tokens["loadmon"])),
-        ]
-        for name, script in phases:
-            sampler = Sampler(server.pid)
-            sampler.start()
-            result = wrk(script, url, args.seconds, args.connections, work, name.split()[0])
-            sampler.stop.set()
-            sampler.join()
-            s = sampler.samples or [0]
-            errors = sum(result[k] for k in ["connect_errors", "read_errors", "write_errors",
-                                               "timeouts", "non_2xx"])
-            failed |= errors > 0
-            rows.append((name, result, errors, s[0], max(s), s[-1]))
-        alive = server.poll() is None
-        failed |= not alive
+        with serving(coalition, env, port, stderr=subprocess.PIPE) as server:
+            req = urllib.request.Request(f"{url}/api/v1/offers?per_page=1",
+                                         headers={"Authorization": f"Bearer {tokens['load']}"})
+            with urllib.request.urlopen(req) as r:
+                item = json.load(r)["items"][0]
+                offer = item["offer"]["id"] if "offer" in item else item["id"]
+            rows = []
+            phases = [
+                ("reads", READS % (offer, tokens["load"])),
+                (f"ingest ({args.batch} observations a request)",
+                 INGEST % (args.batch, args.batch, tokens["loadmon"])),
+            ]
+            for name, script in phases:
+                sampler = Sampler(server.pid)
+                sampler.start()
+                result = wrk(script, url, args.seconds, args.connections, work, name.split()[0])
+                sampler.stop.set()
+                sampler.join()
+                s = sampler.samples or [0]
+                errors = sum(result[k] for k in ["connect_errors", "read_errors", "write_errors",
+                                                   "timeouts", "non_2xx"])
+                failed |= errors > 0
+                rows.append((name, result, errors, s[0], max(s), s[-1]))
+            alive = server.poll() is None
+            failed |= not alive
     finally:
-        server.terminate()
-        try:
-            _, err = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            _, err = server.communicate()
         shutil.rmtree(work, ignore_errors=True)
+    err = server.log
     print(f"\n{args.connections} connections, {args.seconds} s per phase, wrk -t2, loopback, SQLite\n")
     print("| phase | requests/s | p50 | p99 | max | failed | server memory start / peak / end |")
     print("|---|---|---|---|---|---|---|")

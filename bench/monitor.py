@@ -36,7 +36,8 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, add_users, build, serving
+
 VENV = os.path.join(ROOT, "bench", ".venv-monitor")
 R = 6_371_008.8
 ORIGIN = (47.9, 37.5)  # notional, somewhere along a contact line
@@ -99,12 +100,6 @@ def pairwise(truth, predicted):
     precision = tp / pred_pairs if pred_pairs else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     return precision, recall
-
-
-def coalition_bin():
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "cli"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return os.path.join(target, "release", "coalition")
 
 
 def run_coalition(binary, csv_path, work):
@@ -230,21 +225,9 @@ def ingest(binary, csv_path, n, work):
     db = os.path.join(work, "ingest.db")
     env = dict(os.environ, COALITION_DATABASE_URL=f"sqlite://{db}")
     subprocess.run([binary, "-q", "db", "migrate"], env=env, check=True)
-    subprocess.run([binary, "-q", "user", "add", "bench", "--role", "monitor", "--password-stdin"],
-                   env=env, input="a long enough benchmark password\n", text=True, check=True)
-    token = subprocess.run([binary, "--json", "user", "token", "bench"], env=env,
-                           capture_output=True, text=True, check=True)
-    secret = json.loads(token.stdout)["secret"]
+    secret = add_users(binary, env, [("bench", "monitor")])["bench"]
     port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(binary, env, port):
         with open(csv_path) as f:
             header = next(f)
             lines = [next(f) for _ in range(n)]
@@ -260,9 +243,6 @@ def ingest(binary, csv_path, n, work):
                 accepted += len(json.load(r)["accepted"])
         elapsed = time.perf_counter() - started
         return accepted, elapsed
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main():
@@ -276,7 +256,7 @@ def main():
     print(f"generating {args.n:,} observations (seed {args.seed}) in {work}")
     truth, rows = generate(args.n, args.seed, csv_path)
     print(f"  {len(set(truth.values())):,} events")
-    binary = coalition_bin()
+    binary = build()
 
     summary, predicted, wall, peak_kib = run_coalition(binary, csv_path, work)
     c_time = summary["correlate_ms"] / 1000.0

@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+from common import ROOT, TARGET, build
+
 BIN = os.path.join(TARGET, "release", "coalition")
 
 
@@ -70,7 +70,7 @@ def main():
     a = ap.parse_args()
     peers = [p for p in a.peers.split(",") if p]
     ensure_peers(peers)
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "cli"], cwd=ROOT, check=True)
+    build()
     work = tempfile.mkdtemp(prefix="coalition-bench-")
     rows = []
     for inst in a.instances.split(","):
