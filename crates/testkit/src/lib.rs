@@ -43,12 +43,16 @@ pub fn server_url(first_line: &str) -> String {
         .to_owned()
 }
 
-/// The exercise scenario shipped in `data/exercise.json`.
-pub fn exercise() -> domain::Scenario {
-    let text = std::fs::read_to_string(concat!(
+/// The text of the exercise scenario shipped in `data/exercise.json`.
+pub fn exercise_text() -> String {
+    std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../data/exercise.json"
     ))
-    .unwrap();
-    domain::Scenario::parse(&text).unwrap()
+    .unwrap()
+}
+
+/// The exercise scenario shipped in `data/exercise.json`.
+pub fn exercise() -> domain::Scenario {
+    domain::Scenario::parse(&exercise_text()).unwrap()
 }

@@ -570,12 +570,7 @@ async fn plans_run_as_jobs_and_hide_other_nations_restricted_offers() {
 async fn scenario_import_users_and_audit() {
     for backend in backends() {
         let app = spawn_app(&backend).await;
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../data/exercise.json"
-        ))
-        .unwrap();
-        let scenario: Value = serde_json::from_str(&text).unwrap();
+        let scenario: Value = serde_json::from_str(&testkit::exercise_text()).unwrap();
         assert_error(
             app.put("/scenario", Some("planner"), &scenario).await,
             409,

@@ -106,12 +106,7 @@ pub async fn spawn_app_with(
 }
 
 async fn seed(store: &SqlStore) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/exercise.json"
-    ))
-    .unwrap();
-    let scenario = domain::Scenario::parse(&text).unwrap();
+    let scenario = testkit::exercise();
     let actor = Actor::new("seed");
     store
         .import_scenario(&scenario, ImportMode::Create, &actor)

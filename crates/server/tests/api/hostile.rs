@@ -201,14 +201,9 @@ async fn template(app: &TestApp, index: &Value, route: &str) -> Value {
         app.store.offer(&Viewer::Everything, &id).await.unwrap()
     };
     match t {
-        Value::String(s) if s == "$exercise" => serde_json::from_slice(
-            &std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../data/exercise.json"
-            ))
-            .unwrap(),
-        )
-        .unwrap(),
+        Value::String(s) if s == "$exercise" => {
+            serde_json::from_str(&testkit::exercise_text()).unwrap()
+        }
         Value::Object(mut o) => {
             for (k, v) in o.iter_mut() {
                 match v.as_str() {
@@ -678,14 +673,7 @@ const ESCAPED: &str = "&#60;script&#62;alert(1)&#60;/script&#62;";
 
 /// The exercise with `MARKUP` in every free-text field: names, titles, notes, summaries.
 fn marked_exercise() -> Value {
-    let mut s: Value = serde_json::from_slice(
-        &std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../data/exercise.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let mut s: Value = serde_json::from_str(&testkit::exercise_text()).unwrap();
     let mark = |v: &mut Value, key: &str| {
         if let Some(Value::String(t)) = v.get_mut(key) {
             t.push_str(MARKUP);

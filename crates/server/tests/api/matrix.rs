@@ -306,14 +306,7 @@ async fn examples(
             .collect(),
         ("PUT", "/scenario") => vec![Example {
             path: "/scenario?mode=replace".into(),
-            body: Some(
-                serde_json::from_str(&std::fs::read_to_string(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../data/exercise.json"
-                ))
-                .unwrap())
-                .unwrap(),
-            ),
+            body: Some(serde_json::from_str(&testkit::exercise_text()).unwrap()),
             ..plain(path)
         }],
         ("GET", "/plans/{id}") => {
