@@ -6,7 +6,6 @@ use planner::generate::{generate, Size};
 use planner::plan::ReasonCode;
 use planner::{solve, verify, Options, Params, Plan};
 use serde_json::{json, Value};
-use testkit::exercise;
 
 fn params(iterations: u64) -> Params {
     Params {
@@ -22,6 +21,17 @@ fn plan(s: &Scenario, opts: &Options, iterations: u64) -> Plan {
         opts,
         &params(iterations),
         &mut |_: &planner::Progress| true,
+    )
+    .unwrap()
+}
+
+fn exercise() -> Scenario {
+    Scenario::parse(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/exercise.json"
+        ))
+        .unwrap(),
     )
     .unwrap()
 }
