@@ -411,10 +411,7 @@ impl Correlator {
 
     /// Every incident, in the order they were opened, each written out when reached.
     pub fn incidents(&self) -> impl Iterator<Item = Incident> + '_ {
-        self.records
-            .iter()
-            .filter(|r| r.alive)
-            .map(|r| self.write_out(r))
+        self.incidents_where(|_| true)
     }
 
     /// The incidents whose [`Head`] `keep` accepts, in the order they were opened; only those
@@ -423,10 +420,15 @@ impl Correlator {
         &'a self,
         keep: impl Fn(&Head) -> bool + 'a,
     ) -> impl Iterator<Item = Incident> + 'a {
-        self.records
-            .iter()
-            .filter(move |r| r.alive && keep(&r.head()))
-            .map(|r| self.write_out(r))
+        self.write_out_where(self.records.iter(), keep)
+    }
+
+    /// As [`Correlator::incidents_where`], the last opened first.
+    pub fn incidents_newest_first<'a>(
+        &'a self,
+        keep: impl Fn(&Head) -> bool + 'a,
+    ) -> impl Iterator<Item = Incident> + 'a {
+        self.write_out_where(self.records.iter().rev(), keep)
     }
 
     /// Every incident's [`Head`], in the order they were opened: nothing is written out.
@@ -434,12 +436,13 @@ impl Correlator {
         self.records.iter().filter(|r| r.alive).map(Record::head)
     }
 
-    /// Every incident, the last opened first, each written out when reached.
-    pub fn incidents_newest_first(&self) -> impl Iterator<Item = Incident> + '_ {
-        self.records
-            .iter()
-            .rev()
-            .filter(|r| r.alive)
+    fn write_out_where<'a>(
+        &'a self,
+        records: impl Iterator<Item = &'a Record> + 'a,
+        keep: impl Fn(&Head) -> bool + 'a,
+    ) -> impl Iterator<Item = Incident> + 'a {
+        records
+            .filter(move |r| r.alive && keep(&r.head()))
             .map(|r| self.write_out(r))
     }
 

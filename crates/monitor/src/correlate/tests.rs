@@ -426,7 +426,7 @@ proptest::proptest! {
         let mut newest_first = all(&indexed);
         newest_first.reverse();
         proptest::prop_assert_eq!(
-            indexed.incidents_newest_first().collect::<Vec<_>>(),
+            indexed.incidents_newest_first(|_| true).collect::<Vec<_>>(),
             newest_first
         );
     }

@@ -72,8 +72,7 @@ async fn page(
     // The 200 newest the caller may see: the rest are not written out.
     let visible: Vec<monitor::Incident> = st
         .correlator
-        .incidents_newest_first()
-        .filter(|i| st.visible(&viewer, i))
+        .incidents_newest_first(|h| st.visible_head(&viewer, h))
         .take(200)
         .collect();
     let reports = st
