@@ -118,6 +118,12 @@ fn effort_sector(sectors: &[Sector], e: &Effort) -> Option<String> {
     })
 }
 
+/// May `viewer` see an incident of this releasability (the strictest of its observations')?
+/// An incident belongs to no nation, so a nation-only one is for those who see everything.
+pub fn visible(viewer: &Viewer, releasability: Releasability) -> bool {
+    viewer.sees(releasability, None)
+}
+
 impl State {
     /// Takes the sectors and alert rules as read, when they changed.
     fn apply_references(
@@ -208,21 +214,6 @@ impl State {
             other => tracing::warn!(seq = e.seq, kind = other, "unknown monitoring log entry"),
         }
     }
-    /// The strictest releasability of an incident's observations: an incident is shown only
-    /// to those who may see every observation it rests on.
-    pub fn releasability(&self, i: &Incident) -> Releasability {
-        i.releasability
-    }
-
-    pub fn visible(&self, viewer: &Viewer, i: &Incident) -> bool {
-        viewer.sees(i.releasability, None)
-    }
-
-    /// [`State::visible`], judged from the incident's head before it is written out.
-    pub fn visible_head(&self, viewer: &Viewer, h: &monitor::Head) -> bool {
-        viewer.sees(h.releasability, None)
-    }
-
     pub fn sector(&self, i: &Incident) -> Option<&str> {
         self.sector_at(i.location)
     }
@@ -242,7 +233,7 @@ impl State {
         let located: Vec<monitor::alerts::Located<'_>> = self
             .correlator
             .heads()
-            .filter(|h| self.visible_head(viewer, h))
+            .filter(|h| visible(viewer, h.releasability))
             .map(|h| monitor::alerts::Located {
                 incident: h,
                 sector: self.sector_at(h.location),
@@ -267,16 +258,16 @@ impl State {
     ) -> Result<Vec<monitor::report::SectorReport>, String> {
         // Only incidents of the day and the day before count: the rest are not written out.
         let (from, to) = monitor::report::span(spec, day)?;
-        let visible: Vec<Incident> = self
+        let chosen: Vec<Incident> = self
             .correlator
-            .incidents_where(|h| h.from >= from && h.from < to && self.visible_head(viewer, h))
+            .incidents_where(|h| h.from >= from && h.from < to && visible(viewer, h.releasability))
             .collect();
-        let placed: Vec<monitor::report::Placed<'_>> = visible
+        let placed: Vec<monitor::report::Placed<'_>> = chosen
             .iter()
             .map(|i| monitor::report::Placed {
                 incident: i,
                 sector: self.sector(i),
-                public: self.releasability(i) == Releasability::Public,
+                public: i.releasability == Releasability::Public,
             })
             .collect();
         let codes: Vec<String> = self.sectors.iter().map(|s| s.code.clone()).collect();

@@ -122,7 +122,7 @@ pub async fn incidents(
     let mut list: Vec<IncidentView> = st
         .correlator
         .incidents_where(|h| {
-            st.visible_head(&viewer, h)
+            monitoring::visible(&viewer, h.releasability)
                 && kind.is_none_or(|k| h.kind == k)
                 && from.is_none_or(|f| h.from >= f)
                 && to.is_none_or(|t| h.from < t)
@@ -132,7 +132,7 @@ pub async fn incidents(
         })
         .map(|i| IncidentView {
             sector: st.sector(&i).map(str::to_owned),
-            releasability: st.releasability(&i),
+            releasability: i.releasability,
             incident: i,
         })
         .collect();
@@ -162,7 +162,7 @@ pub async fn incident(
     let i = st
         .correlator
         .incident(n)
-        .filter(|i| st.visible(&caller.viewer(), i))
+        .filter(|i| monitoring::visible(&caller.viewer(), i.releasability))
         .ok_or_else(not_found)?;
     let observations: Vec<&monitor::Observation> = i
         .observations
@@ -173,7 +173,7 @@ pub async fn incident(
     Ok(Json(serde_json::json!({
         "incident": i,
         "sector": st.sector(&i),
-        "releasability": st.releasability(&i),
+        "releasability": i.releasability,
         "observations": observations,
     })))
 }
@@ -221,7 +221,7 @@ pub async fn split(
         if !st
             .correlator
             .incident(n)
-            .is_some_and(|i| st.visible(&caller.viewer(), &i))
+            .is_some_and(|i| monitoring::visible(&caller.viewer(), i.releasability))
         {
             return Err(not_found());
         }
@@ -284,7 +284,7 @@ pub async fn merge(
             if !st
                 .correlator
                 .incident(x)
-                .is_some_and(|i| st.visible(&viewer, &i))
+                .is_some_and(|i| monitoring::visible(&viewer, i.releasability))
             {
                 return Err(not_found(&x.to_string()));
             }

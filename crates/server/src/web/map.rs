@@ -140,7 +140,7 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
     // The 500 newest the viewer may see: only those are written out.
     let incidents: Vec<MapIncident> = st
         .correlator
-        .incidents_newest_first(|h| st.visible_head(&viewer, h))
+        .incidents_newest_first(|h| crate::monitoring::visible(&viewer, h.releasability))
         .take(500)
         .map(|i| MapIncident {
             id: i.id,

@@ -72,7 +72,7 @@ async fn page(
     // The 200 newest the caller may see: the rest are not written out.
     let visible: Vec<monitor::Incident> = st
         .correlator
-        .incidents_newest_first(|h| st.visible_head(&viewer, h))
+        .incidents_newest_first(|h| crate::monitoring::visible(&viewer, h.releasability))
         .take(200)
         .collect();
     let reports = st
@@ -175,7 +175,7 @@ async fn incident_page(
     let i = st
         .correlator
         .incident(id)
-        .filter(|i| st.visible(&caller.viewer(), i))
+        .filter(|i| crate::monitoring::visible(&caller.viewer(), i.releasability))
         .ok_or_else(|| ApiError::NotFound(format!("there is no incident {id}")))?;
     Ok(IncidentPage {
         chrome: Chrome::new(
@@ -184,7 +184,7 @@ async fn incident_page(
             "/monitoring",
         ),
         sector: st.sector(&i).unwrap_or("—").to_owned(),
-        releasability: st.releasability(&i).as_str(),
+        releasability: i.releasability.as_str(),
         observations: i
             .observations
             .iter()
@@ -282,7 +282,7 @@ pub async fn decide(
                     if !st
                         .correlator
                         .incident(from)
-                        .is_some_and(|i| st.visible(&viewer, &i))
+                        .is_some_and(|i| crate::monitoring::visible(&viewer, i.releasability))
                         || from == n
                     {
                         return Err(format!("there is no other incident {from}"));
