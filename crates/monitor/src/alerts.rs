@@ -227,16 +227,14 @@ pub fn standing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::Incident;
     use crate::geo::LatLon;
-    use crate::model::Count;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
-    fn incident(id: u64, kind: EventKind, at: &str, against: bool) -> Incident {
-        Incident {
+    fn incident(id: u64, kind: EventKind, at: &str, against: bool) -> Head {
+        Head {
             id,
             kind,
             from: ts(at),
@@ -246,16 +244,8 @@ mod tests {
                 lon: 38.0,
             },
             radius_m: 100.0,
-            count: Count {
-                low: 1,
-                best: 1,
-                high: 1,
-            },
             against_coalition: against,
             releasability: Default::default(),
-            observations: vec![format!("o{id}")],
-            reasons: Vec::new(),
-            observers: Vec::new(),
         }
     }
 
@@ -282,7 +272,7 @@ mod tests {
         let located: Vec<Located<'_>> = all
             .iter()
             .map(|i| Located {
-                incident: i.head(),
+                incident: *i,
                 sector: Some(if i.id == 6 { "S-2" } else { "S-1" }),
             })
             .collect();

@@ -92,22 +92,6 @@ pub struct Incident {
     pub observers: Vec<String>,
 }
 
-impl Incident {
-    /// The incident without its lists.
-    pub fn head(&self) -> Head {
-        Head {
-            id: self.id,
-            kind: self.kind,
-            from: self.from,
-            to: self.to,
-            location: self.location,
-            radius_m: self.radius_m,
-            against_coalition: self.against_coalition,
-            releasability: self.releasability,
-        }
-    }
-}
-
 /// An incident without its lists (observations, reasons, observers): enough to choose incidents
 /// before writing them out.
 #[derive(Debug, Clone, Copy, PartialEq)]
