@@ -234,6 +234,19 @@ impl Record {
         }
     }
 
+    /// What the index keeps of it; `gap` is how far apart windows still join.
+    fn summary(&self, gap: SignedDuration) -> Summary {
+        Summary {
+            slot: self.slot,
+            has_point: self.has_point,
+            from: self.from,
+            to: self.to,
+            until: self.to.checked_add(gap).unwrap_or(self.to),
+            location: self.location,
+            radius_m: self.radius_m,
+        }
+    }
+
     fn empty(slot: u32, kind: EventKind) -> Self {
         Self {
             slot,
@@ -633,7 +646,7 @@ impl Correlator {
         #[cfg(test)]
         if self.scan_all {
             for r in self.records.iter().filter(|r| r.alive && r.kind == kind) {
-                consider(&self.summary_of(r));
+                consider(&r.summary(self.gap));
             }
             return best.map(|(slot, (_, rule, detail))| (slot, rule, detail));
         }
@@ -675,19 +688,6 @@ impl Correlator {
                 .records
                 .get(s.slot as usize)
                 .and_then(|r| self.agree(r, place, observer)),
-        }
-    }
-
-    /// What the index keeps of an incident.
-    fn summary_of(&self, r: &Record) -> Summary {
-        Summary {
-            slot: r.slot,
-            has_point: r.has_point,
-            from: r.from,
-            to: r.to,
-            until: r.to.checked_add(self.gap).unwrap_or(r.to),
-            location: r.location,
-            radius_m: r.radius_m,
         }
     }
 
@@ -905,12 +905,7 @@ impl Correlator {
             return;
         };
         (r.location, r.radius_m, r.has_point) = (location, radius_m, has_point);
-        let kind = r.kind;
-        let Some(r) = self.records.get(slot as usize) else {
-            return;
-        };
-        let s = self.summary_of(r);
-        self.grid.put(kind, s);
+        self.grid.put(r.kind, r.summary(self.gap));
     }
 
     /// The positions of `observations` in incident `id`, once each, in no set order.
@@ -945,11 +940,20 @@ impl Correlator {
         incident: u64,
         observations: &[String],
     ) -> Result<(), CorrelateError> {
+        self.to_split(incident, observations).map(|_| ())
+    }
+
+    /// The incident and the positions [`Correlator::split`] would move, if it may.
+    fn to_split(
+        &self,
+        incident: u64,
+        observations: &[String],
+    ) -> Result<(&Record, Vec<u32>), CorrelateError> {
         let (r, listed) = self.listed(incident, observations)?;
         if listed.is_empty() || listed.len() == r.len as usize {
             return Err(CorrelateError::WouldEmpty(incident));
         }
-        Ok(())
+        Ok((r, listed))
     }
 
     /// Would [`Correlator::merge`] succeed?
@@ -970,8 +974,7 @@ impl Correlator {
         observations: &[String],
         why: &str,
     ) -> Result<u64, CorrelateError> {
-        self.check_split(incident, observations)?;
-        let (r, listed) = self.listed(incident, observations)?;
+        let (r, listed) = self.to_split(incident, observations)?;
         let (slot, kind) = (r.slot, r.kind);
         let (moved, kept): (Vec<u32>, Vec<u32>) = self
             .members_of(r)
