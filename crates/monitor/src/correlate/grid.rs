@@ -47,7 +47,7 @@ pub(super) struct Summary {
     pub radius_m: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     Fine,
     Coarse,
@@ -177,8 +177,7 @@ fn bucket(t: Timestamp) -> i64 {
 }
 
 impl Grid {
-    /// A grid for lookups up to `max_reach_m` around a point, joining windows up to `gap_s`
-    /// apart.
+    /// A grid for lookups up to `max_reach_m` around a point.
     pub fn new(max_reach_m: f64) -> Self {
         Self {
             fine: Cells::new(FINE_REACH_M.min(max_reach_m)),
@@ -203,15 +202,19 @@ impl Grid {
         } else {
             Level::Coarse
         };
-        let cells = match level {
-            Level::Fine => &self.fine,
-            Level::Coarse => &self.coarse,
-        };
+        let cells = self.cells_of(level);
         Filing {
             level,
             kind,
             cell: cells.cell(s.location),
             buckets: (bucket(s.from), bucket(s.until).max(bucket(s.from))),
+        }
+    }
+
+    fn cells_of(&self, level: Level) -> &Cells {
+        match level {
+            Level::Fine => &self.fine,
+            Level::Coarse => &self.coarse,
         }
     }
 
@@ -311,10 +314,7 @@ impl Grid {
         (first, last): (i64, i64),
         f: &mut impl FnMut(&Summary),
     ) {
-        let cells = match level {
-            Level::Fine => &self.fine,
-            Level::Coarse => &self.coarse,
-        };
+        let cells = self.cells_of(level);
         // A metre more than asked, so rounding never leaves out an incident at the edge.
         let dlat = ((reach_m + 1.0) / EARTH_RADIUS_M).to_degrees();
         let lat_max = (at.lat.abs() + dlat).min(89.999);
