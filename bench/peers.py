@@ -78,6 +78,9 @@ def capped(s, cands):
         yield ri, k, nations, [(j, nations.index(s["offers"][cands[j][0]]["nation"])) for j in cols]
 
 
+THREADS = 1
+
+
 def solve_highs(s, cands, limit, relax=False):
     import highspy
     import numpy as np
@@ -86,7 +89,7 @@ def solve_highs(s, cands, limit, relax=False):
     hs = highspy.Highs()
     hs.setOptionValue("output_flag", False)
     hs.setOptionValue("time_limit", float(limit))
-    hs.setOptionValue("threads", 1)
+    hs.setOptionValue("threads", THREADS)
     inf = highspy.kHighsInf
     n = len(cands)
     cost = [-reqs[c[1]]["priority"] * c[3] for c in cands]
@@ -136,7 +139,7 @@ def solve_cpsat(s, cands, limit):
     m.Maximize(sum(reqs[c[1]]["priority"] * c[3] * y[j] for j, c in enumerate(cands)))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(limit)
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = THREADS
     st = solver.Solve(m)
     values = [solver.Value(v) for v in y] if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     return values, solver.BestObjectiveBound(), solver.StatusName(st)
@@ -147,11 +150,14 @@ def main():
     ap.add_argument("scenario")
     ap.add_argument("--solver", choices=["highs", "highs-lp", "cpsat"], required=True)
     ap.add_argument("--time-limit", type=float, default=60)
+    ap.add_argument("--threads", type=int, default=1, help="threads (HiGHS) or workers (CP-SAT)")
     ap.add_argument("-o", "--output")
     ap.add_argument("--verbose", action="store_true", help="with --split, print each capability's result")
     ap.add_argument("--split", action="store_true",
                     help="solve each capability as its own model (an exact decomposition), sharing the time limit")
     a = ap.parse_args()
+    global THREADS
+    THREADS = a.threads
     s = json.load(open(a.scenario))
     total = sum(r["priority"] * sum(demand(r, w) for w in range(s["weeks"])) for r in s.get("requirements", []))
     t0 = time.time()

@@ -2,12 +2,13 @@
 """Coalition planner benchmark: Coalition against general solvers, same instances, same budget.
 
     python3 bench/run.py [--time-limit 60] [--instances exercise,small,large] [--peers highs,cpsat]
+                         [--threads N]
 
 Builds the release binary, writes the seeded instances (`coalition generate`), installs the
-peers with pip when missing (highspy, ortools), runs every solver with the same time limit,
-checks every plan with `coalition plan verify`, and prints a Markdown table: unmet, bound, gap,
-time, peak memory, whether the plan verified, and how much sooner Coalition reached the best gap
-any peer reached.
+peers with pip when missing (highspy, ortools), runs every solver with the same time limit and
+the same threads (default: every core), checks every plan with `coalition plan verify`, and
+prints a Markdown table: unmet, bound, gap, time, peak memory, whether the plan verified, and how
+much sooner Coalition reached the best gap any peer reached.
 """
 import argparse
 import json
@@ -67,6 +68,8 @@ def main():
     ap.add_argument("--instances", default="exercise,small,large")
     ap.add_argument("--peers", default="highs,cpsat")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="threads for every solver (default: every core)")
     a = ap.parse_args()
     peers = [p for p in a.peers.split(",") if p]
     ensure_peers(peers)
@@ -80,7 +83,8 @@ def main():
             scenario = os.path.join(work, f"{inst}.json")
             subprocess.run([BIN, "--quiet", "generate", inst, "--seed", str(a.seed), "-o", scenario], check=True)
         plan = os.path.join(work, f"coalition-{inst}.json")
-        _, err, rss, code = sh([BIN, "--quiet", "plan", scenario, "--time-limit", str(a.time_limit), "-o", plan],
+        _, err, rss, code = sh([BIN, "--quiet", "plan", scenario, "--time-limit", str(a.time_limit),
+                               "--threads", str(a.threads), "-o", plan],
                                timeout=a.time_limit * 3 + 60)
         if code != 0:
             rows.append({"instance": inst, "solver": "coalition", "note": err.strip()[:80]})
@@ -94,7 +98,8 @@ def main():
         for peer in peers:
             out = os.path.join(work, f"{peer}-{inst}.json")
             so, err, prss, code = sh([sys.executable, os.path.join(ROOT, "bench", "peers.py"), scenario,
-                                      "--solver", peer, "--time-limit", str(a.time_limit), "-o", out],
+                                      "--solver", peer, "--time-limit", str(a.time_limit),
+                                      "--threads", str(a.threads), "-o", out],
                                      timeout=a.time_limit * 10 + 300)
             line = next((l for l in so.splitlines() if l.startswith("{")), None)
             if code != 0 or line is None:

@@ -292,6 +292,10 @@ pub struct PlanArgs {
     /// Seed for the search (plans are reproducible for a seed when no time limit intervenes).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Threads to search on (default: every core); components of the problem are dealt out to
+    /// them.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
     /// Write the plan (coalition.plan/1 JSON) to this file.
     #[arg(short, long)]
     pub output: Option<PathBuf>,

@@ -90,6 +90,27 @@ impl Lagrange {
         }
     }
 
+    /// Takes over component `c`'s multipliers, step state and prices from `other` (another
+    /// thread's search of the same model).
+    pub fn adopt(&mut self, m: &Model, other: &Lagrange, c: usize) {
+        let comp = &m.components[c];
+        for &r in &comp.reqs {
+            self.mu[r].clone_from(&other.mu[r]);
+            self.dir[r].clone_from(&other.dir[r]);
+            self.prefix[r].clone_from(&other.prefix[r]);
+            self.nu[r] = other.nu[r];
+            self.nu_dir[r] = other.nu_dir[r];
+            self.pi[r] = other.pi[r];
+            self.pi_dir[r] = other.pi_dir[r];
+        }
+        for &o in &comp.offers {
+            self.value_to_go[o].clone_from(&other.value_to_go[o]);
+        }
+        self.best[c] = other.best[c];
+        self.lambda[c] = other.lambda[c];
+        self.stall[c] = other.stall[c];
+    }
+
     /// The proven lower bound on weighted unmet in component `c`.
     pub fn bound(&self, m: &Model, c: usize) -> u64 {
         let comp = &m.components[c];

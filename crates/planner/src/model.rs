@@ -147,6 +147,17 @@ impl Model {
         (s + len + self.offers[o].dwell).min(self.horizon)
     }
 
+    /// The component of each requirement.
+    pub fn comp_of(&self) -> Vec<usize> {
+        let mut v = vec![0; self.reqs.len()];
+        for (c, comp) in self.components.iter().enumerate() {
+            for &r in &comp.reqs {
+                v[r] = c;
+            }
+        }
+        v
+    }
+
     /// `Σ_r priority × Σ_w demand`: the weighted unmet of the empty plan.
     pub fn total_weighted_demand(&self) -> u64 {
         self.reqs

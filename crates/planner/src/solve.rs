@@ -9,6 +9,12 @@
 //!    ruin freed; accept by simulated annealing, each cycle restarting from the best plan.
 //!    Components with the largest gap to their bound get the most attention; bound steps continue
 //!    alongside, more often where they pay off.
+//! 3. With more than one thread, step 2 runs on each: components share no offer or requirement,
+//!    so they are dealt out by the gap each has to close, searched apart, and their plans, prices
+//!    and bounds put back together. The threads share the caller's [`Control`], which sees their
+//!    summed progress; when it says stop, all stop.
+
+use std::sync::Mutex;
 
 use domain::Scenario;
 
@@ -29,6 +35,9 @@ pub struct Params {
     /// Once every component's gap to its bound is closed, stop after this many iterations
     /// without improvement (cost and cohesion can still improve until then).
     pub stall_iterations: u64,
+    /// Threads to search on. Components are independent, so they are dealt out to the threads
+    /// by the gap each has to close; iteration limits apply to each thread.
+    pub threads: usize,
 }
 
 impl Default for Params {
@@ -37,6 +46,7 @@ impl Default for Params {
             seed: 1,
             max_iterations: 200_000,
             stall_iterations: 2_000,
+            threads: 1,
         }
     }
 }
@@ -85,29 +95,123 @@ pub(crate) fn search(
     s: &Scenario,
     opts: &Options,
     params: &Params,
-    control: &mut dyn Control,
+    control: &mut (dyn Control + Send),
 ) -> Solution {
     let m = Model::build(s, opts);
     let hints = Hints::new(&m);
     let mut rng = Rng::new(params.seed);
-    let all_reqs: Vec<usize> = (0..m.reqs.len()).collect();
-    let mut st = State::empty(&m);
-    fill(
-        &m,
-        &mut st,
-        &all_reqs,
-        None,
-        &hints,
-        &Weights::PLAIN,
-        &mut rng,
-    );
+    let mut base = begin(&m, &hints, &mut rng);
+    let parts = partition(&m, &base, params.threads);
+    // Figures of the components no part searches (nobody can serve them), for progress.
+    let searched: Vec<usize> = parts.iter().flatten().copied().collect();
+    let rest = (0..m.components.len())
+        .filter(|c| !searched.contains(c))
+        .fold((0, 0), |(u, b), c| {
+            (
+                u + base.st.unmet_of(&m, &m.components[c].reqs),
+                b + base.bounds[c],
+            )
+        });
+    let shared = Mutex::new(Shared {
+        control,
+        parts: vec![Progress::default(); parts.len().max(1)],
+        rest,
+        stop: false,
+    });
+    let comp_of = m.comp_of();
+    let bound_iterations = base.lag.iterations;
+    let mut iterations = 0;
+    let mut stopped = false;
+    std::thread::scope(|scope| {
+        let mut others = Vec::new();
+        for (i, part) in parts.iter().enumerate().skip(1) {
+            let mut fork = base.clone();
+            let (m, hints, shared) = (&m, &hints, &shared);
+            others.push(scope.spawn(move || {
+                let mut rng = Rng::new(params.seed.wrapping_add(0x5851_F42D_4C95_7F2D * i as u64));
+                let mut control = PartControl { shared, part: i };
+                let (n, stop) = improve(m, hints, &mut fork, part, params, &mut rng, &mut control);
+                (fork, n, stop)
+            }));
+        }
+        if let Some(part) = parts.first() {
+            let mut control = PartControl {
+                shared: &shared,
+                part: 0,
+            };
+            let (n, stop) = improve(&m, &hints, &mut base, part, params, &mut rng, &mut control);
+            iterations += n;
+            stopped |= stop;
+        }
+        for (handle, part) in others.into_iter().zip(parts.iter().skip(1)) {
+            // A part that panicked leaves its components as the first constructions planned them.
+            let Ok((fork, n, stop)) = handle.join() else {
+                continue;
+            };
+            iterations += n;
+            stopped |= stop;
+            base.adopt(&m, &fork, part, &comp_of);
+            base.lag.iterations += fork.lag.iterations - bound_iterations;
+        }
+    });
+    let Search {
+        st,
+        lag,
+        mut bounds,
+        ..
+    } = base;
+    for (c, comp) in m.components.iter().enumerate() {
+        if comp.offers.is_empty() {
+            bounds[c] = weighted_demand(&m, comp);
+        }
+    }
+    Solution {
+        model: m,
+        state: st,
+        lag,
+        bounds,
+        iterations,
+        stopped,
+    }
+}
 
-    let mut lag = Lagrange::new(&m);
+/// The plan, prices and bounds as one search thread holds them.
+#[derive(Clone)]
+struct Search {
+    st: State,
+    lag: Lagrange,
+    bounds: Vec<u64>,
+    /// Components whose bound can no longer move.
+    closed: Vec<bool>,
+    /// Work of one bound step per component, in DP cells (offer × requirement × week × the
+    /// nation choices priced for max_nations).
+    cells: Vec<usize>,
+}
+
+impl Search {
+    /// Takes over the plan, prices and bounds of the components in `part` from `other`.
+    fn adopt(&mut self, m: &Model, other: &Search, part: &[usize], comp_of: &[usize]) {
+        for &c in part {
+            self.st.remove_where(m, |t| comp_of[t.r] == c);
+            for &t in other.st.tours.iter().filter(|t| comp_of[t.r] == c) {
+                self.st.add(m, t);
+            }
+            self.lag.adopt(m, &other.lag, c);
+            self.bounds[c] = other.bounds[c];
+            self.closed[c] = other.closed[c];
+        }
+    }
+}
+
+/// First plans and bounds, for the whole model.
+fn begin(m: &Model, hints: &Hints, rng: &mut Rng) -> Search {
+    let all_reqs: Vec<usize> = (0..m.reqs.len()).collect();
+    let mut st = State::empty(m);
+    fill(m, &mut st, &all_reqs, None, hints, &Weights::PLAIN, rng);
+
+    let mut lag = Lagrange::new(m);
     let n = m.components.len();
     let mut bounds = vec![0u64; n];
-    let mut closed = vec![false; n];
-    // Work of one bound step per component, in DP cells (offer × requirement × week × the
-    // nation choices priced for max_nations).
     let cells: Vec<usize> = m
         .components
         .iter()
@@ -129,47 +233,38 @@ pub(crate) fn search(
     for (c, b) in bounds.iter_mut().enumerate() {
         // Up to 100 first steps, fewer where a step is expensive (about 4M DP cells in all).
         let steps = (4_000_000 / cells[c].max(1)).clamp(5, 100) as u32;
-        lag.improve(&m, c, target(&m, &st, c), steps);
-        *b = lag.bound(&m, c);
+        lag.improve(m, c, target(m, &st, c), steps);
+        *b = lag.bound(m, c);
     }
     // Two more constructions, guided by the prices: week by week, and whole units at a time
     // (least flexible offers first). Keep the best per component.
-    let mut priced = State::empty(&m);
+    let mut priced = State::empty(m);
     fill(
-        &m,
+        m,
         &mut priced,
         &all_reqs,
         Some(&lag),
-        &hints,
+        hints,
         &Weights::PRICED,
-        &mut rng,
+        rng,
     );
-    let mut by_unit = State::empty(&m);
+    let mut by_unit = State::empty(m);
     let mut order: Vec<usize> = (0..m.offers.len()).collect();
     order.sort_by_key(|&o| (m.offers[o].reqs.len(), o));
-    schedule_units(
-        &m,
-        &mut by_unit,
-        &order,
-        Some(&lag),
-        0.5,
-        0.0,
-        &mut rng,
-        u32::MAX,
-    );
+    schedule_units(m, &mut by_unit, &order, Some(&lag), 0.5, 0.0, rng, u32::MAX);
     fill(
-        &m,
+        m,
         &mut by_unit,
         &all_reqs,
         None,
-        &hints,
+        hints,
         &Weights::PLAIN,
-        &mut rng,
+        rng,
     );
     for alt in [&priced, &by_unit] {
         for comp in &m.components {
-            if alt.unmet_of(&m, &comp.reqs) < st.unmet_of(&m, &comp.reqs) {
-                st.remove_where(&m, |t| comp.reqs.contains(&t.r));
+            if alt.unmet_of(m, &comp.reqs) < st.unmet_of(m, &comp.reqs) {
+                st.remove_where(m, |t| comp.reqs.contains(&t.r));
                 let better: Vec<Tour> = alt
                     .tours
                     .iter()
@@ -177,20 +272,117 @@ pub(crate) fn search(
                     .copied()
                     .collect();
                 for t in better {
-                    st.add(&m, t);
+                    st.add(m, t);
                 }
             }
         }
     }
-    let comp_of: Vec<usize> = {
-        let mut v = vec![0; m.reqs.len()];
-        for (c, comp) in m.components.iter().enumerate() {
-            for &r in &comp.reqs {
-                v[r] = c;
-            }
+    Search {
+        st,
+        lag,
+        bounds,
+        closed: vec![false; n],
+        cells,
+    }
+}
+
+/// Deals the components someone can serve to at most `threads` parts, balancing the gap each
+/// part has to close (largest first, each to the part with least so far). Components never
+/// touch each other's offers or requirements, so the parts are searched independently.
+fn partition(m: &Model, sr: &Search, threads: usize) -> Vec<Vec<usize>> {
+    let mut comps: Vec<(u64, usize)> = (0..m.components.len())
+        .filter(|&c| !m.components[c].offers.is_empty())
+        .map(|c| {
+            let unmet = sr.st.unmet_of(m, &m.components[c].reqs);
+            // Closed components still get a share (cost and cohesion can improve).
+            (unmet.saturating_sub(sr.bounds[c]).max(1), c)
+        })
+        .collect();
+    comps.sort_by(|a, b| b.cmp(a));
+    let k = threads.clamp(1, comps.len().max(1));
+    let mut parts = vec![(0u64, Vec::new()); k];
+    for (w, c) in comps {
+        if let Some(p) = parts.iter_mut().min_by_key(|p| p.0) {
+            p.0 += w;
+            p.1.push(c);
         }
-        v
-    };
+    }
+    parts
+        .into_iter()
+        .map(|(_, mut p)| {
+            p.sort_unstable();
+            p
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// What the threads share: the caller's control, each part's latest progress, and whether to
+/// stop.
+struct Shared<'c> {
+    control: &'c mut (dyn Control + Send),
+    parts: Vec<Progress>,
+    /// Unmet and bound of the components no part searches.
+    rest: (u64, u64),
+    stop: bool,
+}
+
+/// One part's view of the caller's control: its progress is added to the others' before the
+/// caller sees it, and once the caller says stop, every part stops.
+struct PartControl<'a, 'c> {
+    shared: &'a Mutex<Shared<'c>>,
+    part: usize,
+}
+
+impl Control for PartControl<'_, '_> {
+    fn keep_going(&mut self, progress: &Progress) -> bool {
+        let Ok(mut sh) = self.shared.lock() else {
+            return false;
+        };
+        if sh.stop {
+            return false;
+        }
+        if let Some(slot) = sh.parts.get_mut(self.part) {
+            *slot = *progress;
+        }
+        let mut total = Progress {
+            unmet_weighted: sh.rest.0,
+            bound: sh.rest.1,
+            ..Progress::default()
+        };
+        for p in &sh.parts {
+            total.iteration += p.iteration;
+            total.max_iterations = total.max_iterations.saturating_add(p.max_iterations);
+            total.unmet_weighted += p.unmet_weighted;
+            total.bound += p.bound;
+        }
+        let go = sh.control.keep_going(&total);
+        sh.stop = !go;
+        go
+    }
+}
+
+/// Ruin and recreate on the components in `part`, until the control says stop, the iterations
+/// run out or every gap is closed and nothing improves. Returns the iterations run and whether
+/// the control stopped the search.
+fn improve(
+    m: &Model,
+    hints: &Hints,
+    sr: &mut Search,
+    part: &[usize],
+    params: &Params,
+    rng: &mut Rng,
+    control: &mut dyn Control,
+) -> (u64, bool) {
+    let Search {
+        st,
+        lag,
+        bounds,
+        closed,
+        cells,
+    } = sr;
+    let n = m.components.len();
+    let comp_of = m.comp_of();
     let spans: Vec<u32> = m
         .components
         .iter()
@@ -205,11 +397,12 @@ pub(crate) fn search(
     let mut unmet_c: Vec<u64> = m
         .components
         .iter()
-        .map(|comp| st.unmet_of(&m, &comp.reqs))
+        .map(|comp| st.unmet_of(m, &comp.reqs))
         .collect();
-    let searchable: Vec<usize> = (0..n)
-        .filter(|&c| !m.components[c].offers.is_empty())
-        .collect();
+    let searchable = part;
+    // Weighted unmet outside this part: it does not change here.
+    let others = st.unmet - searchable.iter().map(|&c| unmet_c[c]).sum::<u64>();
+    let part_bound = |bounds: &[u64]| searchable.iter().map(|&c| bounds[c]).sum::<u64>();
     // Annealing: worse plans are accepted with a chance that shrinks over each cycle; every cycle
     // starts again from the best plan found.
     let mean_priority =
@@ -231,8 +424,8 @@ pub(crate) fn search(
             let progress = Progress {
                 iteration: iterations,
                 max_iterations: params.max_iterations,
-                unmet_weighted: best.0.unmet,
-                bound: bounds.iter().sum(),
+                unmet_weighted: best.0.unmet - others,
+                bound: part_bound(bounds),
             };
             if !control.keep_going(&progress) {
                 stopped = true;
@@ -240,9 +433,9 @@ pub(crate) fn search(
             }
         }
         if iterations % CYCLE == 0 && best.0.better_than(&st.score()) {
-            restore(&m, &mut st, &best.1);
+            restore(m, st, &best.1);
             for (c, comp) in m.components.iter().enumerate() {
-                unmet_c[c] = st.unmet_of(&m, &comp.reqs);
+                unmet_c[c] = st.unmet_of(m, &comp.reqs);
             }
         }
         let temperature = 0.5 * mean_priority * (1.0 - (iterations % CYCLE) as f64 / CYCLE as f64);
@@ -272,8 +465,8 @@ pub(crate) fn search(
         // Bound steps for this component now and then: more often while they pay off, less
         // often when they do not (on large components they cost more than the search).
         if iterations >= next_bound[c] && unmet_c[c] > bounds[c] && !closed[c] {
-            closed[c] = lag.improve(&m, c, target(&m, &st, c), 5);
-            let raised = lag.bound(&m, c);
+            closed[c] = lag.improve(m, c, target(m, st, c), 5);
+            let raised = lag.bound(m, c);
             bound_every[c] = if raised > bounds[c] {
                 (bound_every[c] / 2).max(25)
             } else {
@@ -284,9 +477,9 @@ pub(crate) fn search(
             bounds[c] = bounds[c].max(raised);
         }
         let before = st.score();
-        let removed = ruin(&m, &mut st, c, &comp_of, &mut rng);
+        let removed = ruin(m, st, c, &comp_of, rng);
         let added_from = st.tours.len();
-        let w = Weights::random(&mut rng, true);
+        let w = Weights::random(rng, true);
         if rng.unit() < 0.5 {
             // Re-plan the units that lost tours, whole schedules at a time, in random order.
             let mut affected: Vec<usize> = removed.iter().map(|t| t.o).collect();
@@ -297,16 +490,7 @@ pub(crate) fn search(
             }
             let priced = [0.0, 0.5, 1.0][rng.below(3)];
             let units = if rng.unit() < 0.5 { 1 } else { u32::MAX };
-            schedule_units(
-                &m,
-                &mut st,
-                &affected,
-                Some(&lag),
-                priced,
-                w.noise,
-                &mut rng,
-                units,
-            );
+            schedule_units(m, st, &affected, Some(lag), priced, w.noise, rng, units);
         }
         // The plan could take no more tours before the ruin, so new ones can only start where
         // the removed tours (with their dwell) freed capacity or coverage.
@@ -324,13 +508,13 @@ pub(crate) fn search(
             .unwrap_or(0);
         if !removed.is_empty() {
             fill_weeks(
-                &m,
-                &mut st,
+                m,
+                st,
                 &m.components[c].reqs,
-                Some(&lag),
-                &hints,
+                Some(lag),
+                hints,
                 &w,
-                &mut rng,
+                rng,
                 (lo, hi.saturating_sub(1)),
             );
         }
@@ -341,7 +525,7 @@ pub(crate) fn search(
                 && temperature > 0.0
                 && rng.unit() < (-worse_by / temperature).exp());
         if accept {
-            unmet_c[c] = st.unmet_of(&m, &m.components[c].reqs);
+            unmet_c[c] = st.unmet_of(m, &m.components[c].reqs);
             if after.better_than(&best.0) {
                 best = (after, st.tours.clone());
                 stall = 0;
@@ -350,49 +534,37 @@ pub(crate) fn search(
             }
         } else {
             while st.tours.len() > added_from {
-                st.remove_at(&m, st.tours.len() - 1);
+                st.remove_at(m, st.tours.len() - 1);
             }
             for t in removed {
-                st.add(&m, t);
+                st.add(m, t);
             }
             stall += 1;
         }
     }
     if best.0.better_than(&st.score()) {
-        restore(&m, &mut st, &best.1);
+        restore(m, st, &best.1);
         for (c, comp) in m.components.iter().enumerate() {
-            unmet_c[c] = st.unmet_of(&m, &comp.reqs);
+            unmet_c[c] = st.unmet_of(m, &comp.reqs);
         }
     }
     // A last push on the bound where a gap remains, unless the caller's budget is spent.
-    for &c in &searchable {
+    for &c in searchable {
         let progress = Progress {
             iteration: iterations,
             max_iterations: params.max_iterations,
-            unmet_weighted: st.unmet,
-            bound: bounds.iter().sum(),
+            unmet_weighted: st.unmet - others,
+            bound: part_bound(bounds),
         };
         if stopped && !control.keep_going(&progress) {
             break;
         }
         if unmet_c[c] > bounds[c] && !closed[c] {
-            lag.improve(&m, c, target(&m, &st, c), 60);
-            bounds[c] = bounds[c].max(lag.bound(&m, c));
+            lag.improve(m, c, target(m, st, c), 60);
+            bounds[c] = bounds[c].max(lag.bound(m, c));
         }
     }
-    for (c, comp) in m.components.iter().enumerate() {
-        if comp.offers.is_empty() {
-            bounds[c] = weighted_demand(&m, comp);
-        }
-    }
-    Solution {
-        model: m,
-        state: st,
-        lag,
-        bounds,
-        iterations,
-        stopped,
-    }
+    (iterations, stopped)
 }
 
 fn restore(m: &Model, st: &mut State, tours: &[Tour]) {
@@ -466,7 +638,7 @@ pub fn solve(
     s: &Scenario,
     opts: &Options,
     params: &Params,
-    control: &mut dyn Control,
+    control: &mut (dyn Control + Send),
 ) -> Result<Plan, PlanError> {
     opts.check(s).map_err(PlanError::Options)?;
     let sol = search(s, opts, params, control);

@@ -124,6 +124,7 @@ fn bound_le_optimum_le_plan_on_enumerable_instances() {
     for seed in 1..=total {
         let s = generate(Size::TINY, seed);
         let opt = optimum(&s);
+        // Odd seeds search on two threads (components dealt out and merged), even ones on one.
         let p = solve(
             &s,
             &Options::default(),
@@ -131,6 +132,7 @@ fn bound_le_optimum_le_plan_on_enumerable_instances() {
                 seed: 3,
                 max_iterations: 3_000,
                 stall_iterations: 300,
+                threads: 1 + (seed % 2) as usize,
             },
             &mut |_: &planner::Progress| true,
         )

@@ -12,6 +12,7 @@ fn params(iterations: u64) -> Params {
         seed: 7,
         max_iterations: iterations,
         stall_iterations: 300,
+        threads: 1,
     }
 }
 
@@ -72,6 +73,48 @@ fn plans_of_the_exercise_verify_under_what_ifs() {
             .iter()
             .any(|v| v.code == "offer_not_counted" || v.code == "objective_mismatch"));
     }
+}
+
+#[test]
+fn two_threads_give_one_reproducible_plan_and_stop_together() {
+    let s = exercise();
+    let opts = Options::default();
+    let two = Params {
+        threads: 2,
+        ..params(3_000)
+    };
+    let mut seen = 0;
+    let a = solve(&s, &opts, &two, &mut |p: &planner::Progress| {
+        seen = seen.max(p.iteration);
+        true
+    })
+    .unwrap();
+    assert_valid(&s, &a, &opts);
+    // Each thread runs up to 3,000 iterations; the caller sees their sum.
+    assert!(seen > 3_000, "progress sums the threads ({seen})");
+    assert!(a.stats.iterations >= seen);
+    let b = solve(&s, &opts, &two, &mut |_: &planner::Progress| true).unwrap();
+    assert_eq!(
+        a.tours, b.tours,
+        "a seed gives one plan however the threads run"
+    );
+    assert_eq!(a.bound, b.bound);
+
+    // Once the caller says stop, both threads stop: the plan is cut short but valid.
+    let mut calls = 0;
+    let cut = solve(&s, &opts, &two, &mut |_: &planner::Progress| {
+        calls += 1;
+        calls < 20
+    })
+    .unwrap();
+    assert_eq!(cut.status, planner::plan::Status::TimeLimit);
+    assert_valid(&s, &cut, &opts);
+    // Each thread asks every 64 iterations: 19 yeses, then at most one round more each.
+    assert!(
+        cut.stats.iterations <= 21 * 64,
+        "{} iterations after the stop",
+        cut.stats.iterations
+    );
 }
 
 #[test]

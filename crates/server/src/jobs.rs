@@ -112,6 +112,7 @@ async fn run(
         let params = Params {
             seed: spec.seed,
             max_iterations: u64::MAX,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
             ..Params::default()
         };
         let mut control = |p: &Progress| {
