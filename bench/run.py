@@ -120,7 +120,7 @@ def main():
             mine["ratio"] = f"{peer_time / max(reached, 1e-3):.0f}x sooner" if reached is not None else "not reached"
         else:
             mine["ratio"] = "peers found no plan with a bound"
-    print(f"\nTime limit {a.time_limit:g} s per solver; instances seed {a.seed}; 2-core machine, one thread each.\n")
+    print(f"\nTime limit {a.time_limit:g} s per solver; instances seed {a.seed}; {os.cpu_count()}-core machine, {a.threads} thread(s) for every solver.\n")
     print("| instance | solver | unmet (weighted) | bound | gap | time (s) | peak MiB | plan verified | Coalition vs peers' best gap |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:

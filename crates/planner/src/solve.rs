@@ -112,9 +112,23 @@ pub(crate) fn search(
                 b + base.bounds[c],
             )
         });
+    // Each part starts from the first constructions' figures, so the caller's progress is whole
+    // from the first report on, whichever thread makes it.
+    let start: Vec<Progress> = parts
+        .iter()
+        .map(|part| Progress {
+            iteration: 0,
+            max_iterations: params.max_iterations,
+            unmet_weighted: part
+                .iter()
+                .map(|&c| base.st.unmet_of(&m, &m.components[c].reqs))
+                .sum(),
+            bound: part.iter().map(|&c| base.bounds[c]).sum(),
+        })
+        .collect();
     let shared = Mutex::new(Shared {
         control,
-        parts: vec![Progress::default(); parts.len().max(1)],
+        parts: start,
         rest,
         stop: false,
     });

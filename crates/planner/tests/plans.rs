@@ -83,13 +83,20 @@ fn two_threads_give_one_reproducible_plan_and_stop_together() {
         threads: 2,
         ..params(3_000)
     };
-    let mut seen = 0;
+    let (mut seen, mut lowest) = (0, u64::MAX);
     let a = solve(&s, &opts, &two, &mut |p: &planner::Progress| {
         seen = seen.max(p.iteration);
+        lowest = lowest.min(p.unmet_weighted);
         true
     })
     .unwrap();
     assert_valid(&s, &a, &opts);
+    // Progress counts every component from the first report on: never below the final plan.
+    assert!(
+        lowest >= a.objective.unmet_weighted,
+        "progress showed {lowest}, the plan leaves {}",
+        a.objective.unmet_weighted
+    );
     // Each thread runs up to 3,000 iterations; the caller sees their sum.
     assert!(seen > 3_000, "progress sums the threads ({seen})");
     assert!(a.stats.iterations >= seen);
