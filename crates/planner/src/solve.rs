@@ -102,28 +102,33 @@ pub(crate) fn search(
     let mut rng = Rng::new(params.seed);
     let mut base = begin(&m, &hints, &mut rng);
     let parts = partition(&m, &base, params.threads);
-    // Figures of the components no part searches (nobody can serve them), for progress.
-    let searched: Vec<usize> = parts.iter().flatten().copied().collect();
-    let rest = (0..m.components.len())
-        .filter(|c| !searched.contains(c))
-        .fold((0, 0), |(u, b), c| {
+    // Weighted unmet and bound of a set of components, as the first constructions left them.
+    let figures = |comps: &[usize]| {
+        comps.iter().fold((0, 0), |(u, b), &c| {
             (
                 u + base.st.unmet_of(&m, &m.components[c].reqs),
                 b + base.bounds[c],
             )
-        });
-    // Each part starts from the first constructions' figures, so the caller's progress is whole
-    // from the first report on, whichever thread makes it.
+        })
+    };
+    // The components no part searches (nobody can serve them) count in progress as they are.
+    let searched: Vec<usize> = parts.iter().flatten().copied().collect();
+    let unsearched: Vec<usize> = (0..m.components.len())
+        .filter(|c| !searched.contains(c))
+        .collect();
+    let rest = figures(&unsearched);
+    // Each part starts from its first figures, so the caller's progress is whole from the first
+    // report on, whichever thread makes it.
     let start: Vec<Progress> = parts
         .iter()
-        .map(|part| Progress {
-            iteration: 0,
-            max_iterations: params.max_iterations,
-            unmet_weighted: part
-                .iter()
-                .map(|&c| base.st.unmet_of(&m, &m.components[c].reqs))
-                .sum(),
-            bound: part.iter().map(|&c| base.bounds[c]).sum(),
+        .map(|part| {
+            let (unmet_weighted, bound) = figures(part);
+            Progress {
+                iteration: 0,
+                max_iterations: params.max_iterations,
+                unmet_weighted,
+                bound,
+            }
         })
         .collect();
     let shared = Mutex::new(Shared {
