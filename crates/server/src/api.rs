@@ -41,6 +41,16 @@ pub struct Page {
 
 impl PageQuery {
     pub fn apply<T: Serialize>(self, all: Vec<T>) -> Result<Page, ApiError> {
+        self.apply_with(all, Ok)
+    }
+
+    /// As [`PageQuery::apply`] over light keys (ids, heads), writing out only the page's items
+    /// with `write`.
+    pub fn apply_with<K, T: Serialize>(
+        self,
+        all: Vec<K>,
+        mut write: impl FnMut(K) -> Result<T, ApiError>,
+    ) -> Result<Page, ApiError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(100);
         if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
@@ -54,7 +64,7 @@ impl PageQuery {
             .into_iter()
             .skip(skip)
             .take(per_page as usize)
-            .map(|t| serde_json::to_value(t).map_err(ApiError::internal))
+            .map(|k| serde_json::to_value(write(k)?).map_err(ApiError::internal))
             .collect::<Result<_, _>>()?;
         Ok(Page {
             items,

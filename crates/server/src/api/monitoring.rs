@@ -118,10 +118,11 @@ pub async fn incidents(
     let to = q.to.as_deref().map(|s| time("to", s)).transpose()?;
     let viewer = caller.viewer();
     let st = state.monitoring.sync(state.store.as_ref()).await?;
-    // Visibility, kind, times and sector are judged before an incident is written out.
-    let mut list: Vec<IncidentView> = st
+    // Visibility, kind, times and sector are judged on heads; only the page is written out.
+    let mut heads: Vec<monitor::correlate::Head> = st
         .correlator
-        .incidents_where(|h| {
+        .heads()
+        .filter(|h| {
             monitoring::visible(&viewer, h.releasability)
                 && kind.is_none_or(|k| h.kind == k)
                 && from.is_none_or(|f| h.from >= f)
@@ -130,21 +131,25 @@ pub async fn incidents(
                     .as_deref()
                     .is_none_or(|s| st.sector_at(h.location) == Some(s))
         })
-        .map(|i| IncidentView {
-            sector: st.sector(&i).map(str::to_owned),
-            releasability: i.releasability,
-            incident: i,
-        })
         .collect();
+    heads.sort_by_key(|h| std::cmp::Reverse(h.from));
+    let page = super::PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .apply_with(heads, |h| {
+        let incident = st
+            .correlator
+            .incident(h.id)
+            .ok_or_else(|| ApiError::internal(format!("incident {} vanished", h.id)))?;
+        Ok(IncidentView {
+            sector: st.sector_at(h.location).map(str::to_owned),
+            releasability: incident.releasability,
+            incident,
+        })
+    })?;
     drop(st);
-    list.sort_by_key(|v| std::cmp::Reverse(v.incident.from));
-    Ok(Json(
-        super::PageQuery {
-            page: q.page,
-            per_page: q.per_page,
-        }
-        .apply(list)?,
-    ))
+    Ok(Json(page))
 }
 
 /// One incident with its observations and why each was joined.

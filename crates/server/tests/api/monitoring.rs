@@ -115,6 +115,24 @@ async fn observations_become_incidents_that_monitors_can_split_merge_and_report(
             .get_json("/incidents?sector=S-SOUTH", Some("observer"))
             .await;
         assert_eq!(south["total"], 2, "{south}");
+        // Pages cut one list, newest first.
+        let (_, all) = app.get_json("/incidents", Some("observer")).await;
+        let froms: Vec<&str> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["from"].as_str().unwrap())
+            .collect();
+        assert!(
+            froms.len() >= 3 && froms.windows(2).all(|w| w[0] >= w[1]),
+            "{froms:?}"
+        );
+        let (_, second) = app
+            .get_json("/incidents?per_page=1&page=2", Some("observer"))
+            .await;
+        assert_eq!(second["total"], all["total"]);
+        assert_eq!(second["items"].as_array().unwrap().len(), 1);
+        assert_eq!(second["items"][0], all["items"][1], "{second}");
         let (_, early) = app
             .get_json("/incidents?to=2025-03-18T10:20:00Z", Some("observer"))
             .await;
