@@ -53,6 +53,8 @@ pub(crate) struct Model {
     pub reqs: Vec<MReq>,
     pub nations: Vec<NationCode>,
     pub components: Vec<Component>,
+    /// The component of each requirement.
+    pub comp_of: Vec<usize>,
 }
 
 /// Whether an offer counts at all under the options (before looking at any requirement).
@@ -121,12 +123,19 @@ impl Model {
             });
         }
         let components = components(&offers, reqs.len());
+        let mut comp_of = vec![0; reqs.len()];
+        for (c, comp) in components.iter().enumerate() {
+            for &r in &comp.reqs {
+                comp_of[r] = c;
+            }
+        }
         Self {
             horizon,
             offers,
             reqs,
             nations,
             components,
+            comp_of,
         }
     }
 
@@ -145,17 +154,6 @@ impl Model {
     /// Weeks a tour keeps its units busy (tour plus dwell), clipped to the horizon.
     pub fn busy_end(&self, o: usize, s: u32, len: u32) -> u32 {
         (s + len + self.offers[o].dwell).min(self.horizon)
-    }
-
-    /// The component of each requirement.
-    pub fn comp_of(&self) -> Vec<usize> {
-        let mut v = vec![0; self.reqs.len()];
-        for (c, comp) in self.components.iter().enumerate() {
-            for &r in &comp.reqs {
-                v[r] = c;
-            }
-        }
-        v
     }
 
     /// `Σ_r priority × Σ_w demand`: the weighted unmet of the empty plan.

@@ -137,7 +137,6 @@ pub(crate) fn search(
         rest,
         stop: false,
     });
-    let comp_of = m.comp_of();
     let bound_iterations = base.lag.iterations;
     let mut iterations = 0;
     let mut stopped = false;
@@ -169,7 +168,7 @@ pub(crate) fn search(
             };
             iterations += n;
             stopped |= stop;
-            base.adopt(&m, &fork, part, &comp_of);
+            base.adopt(&m, &fork, part);
             base.lag.iterations += fork.lag.iterations - bound_iterations;
         }
     });
@@ -209,12 +208,9 @@ struct Search {
 
 impl Search {
     /// Takes over the plan, prices and bounds of the components in `part` from `other`.
-    fn adopt(&mut self, m: &Model, other: &Search, part: &[usize], comp_of: &[usize]) {
+    fn adopt(&mut self, m: &Model, other: &Search, part: &[usize]) {
         for &c in part {
-            self.st.remove_where(m, |t| comp_of[t.r] == c);
-            for &t in other.st.tours.iter().filter(|t| comp_of[t.r] == c) {
-                self.st.add(m, t);
-            }
+            self.st.take_component(m, &other.st, c);
             self.lag.adopt(m, &other.lag, c);
             self.bounds[c] = other.bounds[c];
             self.closed[c] = other.closed[c];
@@ -281,18 +277,9 @@ fn begin(m: &Model, hints: &Hints, rng: &mut Rng) -> Search {
         rng,
     );
     for alt in [&priced, &by_unit] {
-        for comp in &m.components {
+        for (c, comp) in m.components.iter().enumerate() {
             if alt.unmet_of(m, &comp.reqs) < st.unmet_of(m, &comp.reqs) {
-                st.remove_where(m, |t| comp.reqs.contains(&t.r));
-                let better: Vec<Tour> = alt
-                    .tours
-                    .iter()
-                    .filter(|t| comp.reqs.contains(&t.r))
-                    .copied()
-                    .collect();
-                for t in better {
-                    st.add(m, t);
-                }
+                st.take_component(m, alt, c);
             }
         }
     }
@@ -401,7 +388,6 @@ fn improve(
         cells,
     } = sr;
     let n = m.components.len();
-    let comp_of = m.comp_of();
     let spans: Vec<u32> = m
         .components
         .iter()
@@ -418,10 +404,9 @@ fn improve(
         .iter()
         .map(|comp| st.unmet_of(m, &comp.reqs))
         .collect();
-    let searchable = part;
     // Weighted unmet outside this part: it does not change here.
-    let others = st.unmet - searchable.iter().map(|&c| unmet_c[c]).sum::<u64>();
-    let part_bound = |bounds: &[u64]| searchable.iter().map(|&c| bounds[c]).sum::<u64>();
+    let others = st.unmet - part.iter().map(|&c| unmet_c[c]).sum::<u64>();
+    let part_bound = |bounds: &[u64]| part.iter().map(|&c| bounds[c]).sum::<u64>();
     // Annealing: worse plans are accepted with a chance that shrinks over each cycle; every cycle
     // starts again from the best plan found.
     let mean_priority =
@@ -434,8 +419,8 @@ fn improve(
     let mut iterations = 0;
     let mut stall = 0;
     let mut stopped = false;
-    while iterations < params.max_iterations && !searchable.is_empty() {
-        let open = searchable.iter().any(|&c| unmet_c[c] > bounds[c]);
+    while iterations < params.max_iterations && !part.is_empty() {
+        let open = part.iter().any(|&c| unmet_c[c] > bounds[c]);
         if !open && stall >= params.stall_iterations {
             break;
         }
@@ -460,7 +445,7 @@ fn improve(
         let temperature = 0.5 * mean_priority * (1.0 - (iterations % CYCLE) as f64 / CYCLE as f64);
         iterations += 1;
         // Components with a gap get picked in proportion to it; closed ones now and then (cost).
-        let weights: Vec<f64> = searchable
+        let weights: Vec<f64> = part
             .iter()
             .map(|&c| {
                 (unmet_c[c] - bounds[c].min(unmet_c[c])) as f64 + if open { 0.0 } else { 1.0 }
@@ -468,13 +453,13 @@ fn improve(
             .collect();
         let total: f64 = weights.iter().sum();
         let c = if total <= 0.0 {
-            searchable[rng.below(searchable.len())]
+            part[rng.below(part.len())]
         } else {
             let mut x = rng.unit() * total;
-            let mut pick = searchable[0];
+            let mut pick = part[0];
             for (i, &wt) in weights.iter().enumerate() {
                 if x < wt {
-                    pick = searchable[i];
+                    pick = part[i];
                     break;
                 }
                 x -= wt;
@@ -496,7 +481,7 @@ fn improve(
             bounds[c] = bounds[c].max(raised);
         }
         let before = st.score();
-        let removed = ruin(m, st, c, &comp_of, rng);
+        let removed = ruin(m, st, c, rng);
         let added_from = st.tours.len();
         let w = Weights::random(rng, true);
         if rng.unit() < 0.5 {
@@ -568,7 +553,7 @@ fn improve(
         }
     }
     // A last push on the bound where a gap remains, unless the caller's budget is spent.
-    for &c in searchable {
+    for &c in part {
         let progress = Progress {
             iteration: iterations,
             max_iterations: params.max_iterations,
@@ -593,7 +578,7 @@ fn restore(m: &Model, st: &mut State, tours: &[Tour]) {
     }
 }
 
-fn ruin(m: &Model, st: &mut State, c: usize, comp_of: &[usize], rng: &mut Rng) -> Vec<Tour> {
+fn ruin(m: &Model, st: &mut State, c: usize, rng: &mut Rng) -> Vec<Tour> {
     let comp = &m.components[c];
     match rng.below(7) {
         0 => {
@@ -609,7 +594,7 @@ fn ruin(m: &Model, st: &mut State, c: usize, comp_of: &[usize], rng: &mut Rng) -
         5 => {
             // A whole nation, so another can take its place where max_nations binds.
             let n = m.offers[comp.offers[rng.below(comp.offers.len())]].nation;
-            st.remove_where(m, |t| comp_of[t.r] == c && m.offers[t.o].nation == n)
+            st.remove_where(m, |t| m.comp_of[t.r] == c && m.offers[t.o].nation == n)
         }
         6 => {
             // A stretch of weeks on one requirement.
@@ -632,14 +617,14 @@ fn ruin(m: &Model, st: &mut State, c: usize, comp_of: &[usize], rng: &mut Rng) -
             let k = 2 + rng.below(2 * longest as usize) as u32;
             let t0 = rng.below(m.horizon as usize) as u32;
             st.remove_where(m, |t| {
-                comp_of[t.r] == c && t.start < t0 + k && t.start + t.len > t0
+                m.comp_of[t.r] == c && t.start < t0 + k && t.start + t.len > t0
             })
         }
         _ => {
             let share = 0.1 + 0.3 * rng.unit();
             let mut picks = Vec::new();
             for (i, t) in st.tours.iter().enumerate() {
-                if comp_of[t.r] == c && rng.unit() < share {
+                if m.comp_of[t.r] == c && rng.unit() < share {
                     picks.push(i);
                 }
             }

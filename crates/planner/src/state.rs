@@ -160,6 +160,15 @@ impl State {
         removed
     }
 
+    /// Replaces the tours of component `c` with those `other` (a plan of the same model) has
+    /// there.
+    pub fn take_component(&mut self, m: &Model, other: &State, c: usize) {
+        self.remove_where(m, |t| m.comp_of[t.r] == c);
+        for &t in other.tours.iter().filter(|t| m.comp_of[t.r] == c) {
+            self.add(m, t);
+        }
+    }
+
     /// Weighted unmet of the requirements in `reqs`.
     pub fn unmet_of(&self, m: &Model, reqs: &[usize]) -> u64 {
         reqs.iter()
