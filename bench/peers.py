@@ -78,10 +78,7 @@ def capped(s, cands):
         yield ri, k, nations, [(j, nations.index(s["offers"][cands[j][0]]["nation"])) for j in cols]
 
 
-THREADS = 1
-
-
-def solve_highs(s, cands, limit, relax=False):
+def solve_highs(s, cands, limit, threads=1, relax=False):
     import highspy
     import numpy as np
 
@@ -89,7 +86,7 @@ def solve_highs(s, cands, limit, relax=False):
     hs = highspy.Highs()
     hs.setOptionValue("output_flag", False)
     hs.setOptionValue("time_limit", float(limit))
-    hs.setOptionValue("threads", THREADS)
+    hs.setOptionValue("threads", threads)
     inf = highspy.kHighsInf
     n = len(cands)
     cost = [-reqs[c[1]]["priority"] * c[3] for c in cands]
@@ -123,7 +120,7 @@ def solve_highs(s, cands, limit, relax=False):
     return values, cover_ub, hs.modelStatusToString(hs.getModelStatus())
 
 
-def solve_cpsat(s, cands, limit):
+def solve_cpsat(s, cands, limit, threads=1):
     from ortools.sat.python import cp_model
 
     offers, reqs = s["offers"], s["requirements"]
@@ -139,7 +136,7 @@ def solve_cpsat(s, cands, limit):
     m.Maximize(sum(reqs[c[1]]["priority"] * c[3] * y[j] for j, c in enumerate(cands)))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(limit)
-    solver.parameters.num_workers = THREADS
+    solver.parameters.num_workers = threads
     st = solver.Solve(m)
     values = [solver.Value(v) for v in y] if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     return values, solver.BestObjectiveBound(), solver.StatusName(st)
@@ -156,14 +153,15 @@ def main():
     ap.add_argument("--split", action="store_true",
                     help="solve each capability as its own model (an exact decomposition), sharing the time limit")
     a = ap.parse_args()
-    global THREADS
-    THREADS = a.threads
     s = json.load(open(a.scenario))
     total = sum(r["priority"] * sum(demand(r, w) for w in range(s["weeks"])) for r in s.get("requirements", []))
     t0 = time.time()
     cands = build(s)
-    solve = {"highs": solve_highs, "cpsat": solve_cpsat,
-             "highs-lp": lambda s, c, t: solve_highs(s, c, t, relax=True)}[a.solver]
+    pick = {"highs": solve_highs, "cpsat": solve_cpsat,
+            "highs-lp": lambda s, c, t, threads: solve_highs(s, c, t, threads, relax=True)}[a.solver]
+
+    def solve(s, c, t):
+        return pick(s, c, t, a.threads)
     if a.split:
         groups = {}
         for j, c in enumerate(cands):
