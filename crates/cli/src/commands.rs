@@ -103,3 +103,8 @@ async fn open(url: &str, out: Out) -> anyhow::Result<SqlStore> {
     spinner.finish_and_clear();
     store.with_context(|| format!("cannot open {}", store::redact(url)))
 }
+
+/// Cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

@@ -9,6 +9,7 @@
 //! incremental (one observation at a time, through a grid index), and reversible: a monitor may
 //! split observations off an incident or merge two incidents.
 
+mod batch;
 mod detail;
 mod grid;
 #[cfg(test)]
@@ -25,6 +26,7 @@ use domain::access::Releasability;
 use crate::geo::{self, LatLon};
 use crate::model::{Count, EventKind, Observation, Place};
 
+pub use batch::{correlate_batch, Assigned};
 pub use detail::{Crossing, Detail, OffBearing, SamePost};
 use grid::{Grid, Summary};
 
@@ -317,21 +319,28 @@ impl Ids {
         self.index.find(hash, |&i| self.get(i) == id).copied()
     }
 
-    fn reserve(&mut self, n: usize) {
+    fn reserve(&mut self, n: usize, index: bool) {
         self.ends.reserve(n);
         // Ids seen so far give the length to expect of the rest.
         let each = self.text.len().checked_div(self.ends.len()).unwrap_or(8);
         self.text.reserve(n.saturating_mul(each));
+        if !index {
+            return;
+        }
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.index
             .reserve(n, |&j| hasher.hash_one(id_at(text, ends, j)));
     }
 
-    /// Adds an id not yet known; returns its position.
-    fn push(&mut self, id: &str) -> u32 {
+    /// Adds an id not yet known; returns its position. Unless `index`, the id is kept but
+    /// cannot be found by [`Ids::find`] (a batch whose ids are known to be new).
+    fn push(&mut self, id: &str, index: bool) -> u32 {
         let i = self.ends.len() as u32;
         self.text.push_str(id);
         self.ends.push(self.text.len());
+        if !index {
+            return i;
+        }
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.index.insert_unique(hasher.hash_one(id), i, |&j| {
             hasher.hash_one(id_at(text, ends, j))
@@ -566,8 +575,13 @@ impl Correlator {
 
     /// Makes room for `n` more observations at once, rather than growing as they come.
     fn reserve(&mut self, n: usize) {
+        self.reserve_for(n, true);
+    }
+
+    /// As [`Correlator::reserve`]; unless `index`, for ids that will not be looked up.
+    fn reserve_for(&mut self, n: usize, index: bool) {
         self.members.reserve(n);
-        self.ids.reserve(n);
+        self.ids.reserve(n, index);
         // Untouched room costs no memory, only address space; at most one incident each.
         self.records.reserve(n);
     }
@@ -580,6 +594,12 @@ impl Correlator {
                 .get(i as usize)
                 .map_or(0, |m| u64::from(m.incident) + 1));
         }
+        Ok(self.insert_new(o, place, true))
+    }
+
+    /// Adds an observation whose id is not yet known; returns its position. Unless `index`,
+    /// its id cannot be looked up afterwards.
+    fn insert_new(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
         let observer = o.observer_id.as_deref().map(|name| self.observer(name));
         let window = o.window();
         let found = self.best_match(
@@ -588,7 +608,7 @@ impl Correlator {
             window,
             o.observer_id.as_deref().unwrap_or(&o.id),
         );
-        let i = self.ids.push(&o.id);
+        let i = self.ids.push(&o.id, index);
         self.members.push(Member {
             place,
             window,
@@ -607,7 +627,7 @@ impl Correlator {
                 self.open(o.kind, &[i], "first", &Detail::Opened);
             }
         }
-        Ok(i)
+        i
     }
 
     /// The number standing for an observer id.

@@ -74,16 +74,21 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             let parsed = started.elapsed();
             // The observations own their text: the file is not needed any more.
             drop(text);
-            let mut c = monitor::Correlator::new(monitor::Params::default());
             let began = std::time::Instant::now();
-            c.extend(batch.accepted.iter().map(|(o, place)| (o, *place)));
+            // Kinds are correlated apart, on every core; the incidents and their ids are the
+            // ones a single correlator fed the file in order would make.
+            let assigned = monitor::correlate::correlate_batch(
+                monitor::Params::default(),
+                &batch.accepted,
+                super::cores(),
+            );
             let correlated = began.elapsed();
-            let incidents = c.incident_count();
+            let incidents = assigned.count;
             if let Some(path) = assignments {
                 let mut w = String::with_capacity(batch.accepted.len() * 24);
                 w.push_str("id,incident\n");
-                for (o, _) in &batch.accepted {
-                    w.push_str(&format!("{},{}\n", o.id, c.incident_of(&o.id).unwrap_or(0)));
+                for ((o, _), incident) in batch.accepted.iter().zip(&assigned.incidents) {
+                    w.push_str(&format!("{},{incident}\n", o.id));
                 }
                 std::fs::write(&path, w)
                     .with_context(|| format!("cannot write {}", path.display()))?;

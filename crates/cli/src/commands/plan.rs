@@ -242,7 +242,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             let params = Params {
                 seed: args.seed,
                 max_iterations: u64::MAX,
-                threads: args.threads.map_or_else(cores, usize::from),
+                threads: args.threads.map_or_else(super::cores, usize::from),
                 ..Params::default()
             };
             let bar = bar(out, "planning");
@@ -289,11 +289,6 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Cores this process may use.
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn summary(p: &Plan) -> String {
@@ -371,7 +366,7 @@ pub async fn resilience(
     let o = options(opts)?;
     let bar = bar(out, "resilience");
     let started = Instant::now();
-    let threads = cores();
+    let threads = super::cores();
     bar.set_message(format!(
         "re-planning each nation and assumption on {threads} thread(s)"
     ));

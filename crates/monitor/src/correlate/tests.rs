@@ -435,3 +435,45 @@ proptest::proptest! {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// A batch correlated kind by kind on several threads gives every row the incident, and
+    /// the id, that one correlator fed the rows in order gives it: re-sent ids (even with
+    /// another kind) included.
+    #[test]
+    fn a_batch_on_threads_is_the_batch_in_order(
+        stream in proptest::collection::vec(
+            ((proptest::bool::ANY, 0u32..240, 0u8..4, 0.0f64..360.0, 0.0f64..3_000.0,
+             5.0f64..400.0, -4.0f64..4.0, 0u8..4), 0u8..3, proptest::option::weighted(0.15, 0usize..80)),
+            1..120,
+        ),
+        threads in 1usize..4,
+    ) {
+        let batch: Vec<(Observation, Place)> = stream
+            .iter()
+            .enumerate()
+            .map(|(i, (g, third, resend))| {
+                let mut o = generated(i, g);
+                if *third == 0 {
+                    o.kind = EventKind::ArmedClash;
+                }
+                if let Some(j) = resend.filter(|&j| j < i) {
+                    o.id = format!("o{j}");
+                }
+                let place = o.check().unwrap_or_else(|e| panic!("{e:?}"));
+                (o, place)
+            })
+            .collect();
+        let mut one = Correlator::new(Params::default());
+        one.extend(batch.iter().map(|(o, p)| (o, *p)));
+        let expected: Vec<u64> = batch
+            .iter()
+            .map(|(o, _)| one.incident_of(&o.id).unwrap_or(0))
+            .collect();
+        let got = correlate_batch(Params::default(), &batch, threads);
+        proptest::prop_assert_eq!(got.count, one.incident_count());
+        proptest::prop_assert_eq!(got.incidents, expected);
+    }
+}
