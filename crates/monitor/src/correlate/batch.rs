@@ -10,7 +10,7 @@
 
 use std::hash::BuildHasher;
 
-use crate::model::{EventKind, Observation, Place};
+use crate::model::{Observation, Place};
 
 use super::{Correlator, Hasher, Params, NONE};
 
@@ -34,42 +34,76 @@ struct Part {
 /// `threads` threads, and says which incident each row is in.
 pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: usize) -> Assigned {
     let threads = threads.max(1);
-    let first = first_rows(batch, threads);
-    let parts = split_by_kind(batch, &first, threads);
+    let (first, kinds) = first_rows(batch, threads);
+    let thread_of = deal_kinds(&first, &kinds, threads);
+    let (first, kinds, thread_of) = (&first[..], &kinds[..], &thread_of);
     let run: Vec<Part> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|rows| scope.spawn(move || correlate_part(params, batch, rows)))
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    // Its kinds' rows, first sendings only, in batch order.
+                    let rows: Vec<u32> = (0..batch.len() as u32)
+                        .filter(|&r| {
+                            first.get(r as usize) == Some(&r)
+                                && kinds
+                                    .get(r as usize)
+                                    .and_then(|&k| thread_of.get(usize::from(k)))
+                                    == Some(&t)
+                        })
+                        .collect();
+                    correlate_part(params, batch, rows)
+                })
+            })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    number(batch.len(), &first, &run)
+    number(batch.len(), first, &run)
 }
 
-/// For each row, the first row with the same id (itself when it is the first). Each thread
+/// For each row, the first row with the same id (itself when it is the first), and its kind
+/// (as a number). The rows are hashed in shares of the batch, one per thread; then each thread
 /// looks after the ids whose hash falls to it.
-fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Vec<u32> {
+fn first_rows(batch: &[(Observation, Place)], threads: usize) -> (Vec<u32>, Vec<u8>) {
     let hasher = Hasher::default();
     let hasher = &hasher;
+    let mut hashes = vec![0u64; batch.len()];
+    let mut kinds = vec![0u8; batch.len()];
+    let chunk = batch.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for ((rows, hs), ks) in batch
+            .chunks(chunk)
+            .zip(hashes.chunks_mut(chunk))
+            .zip(kinds.chunks_mut(chunk))
+        {
+            scope.spawn(move || {
+                for (((o, _), h), k) in rows.iter().zip(hs).zip(ks) {
+                    *h = hasher.hash_one(o.id.as_str());
+                    *k = o.kind as u8;
+                }
+            });
+        }
+    });
     let share = threads as u64;
+    let hashes = &hashes;
     let repeats: Vec<Vec<(u32, u32)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..share)
             .map(|t| {
                 scope.spawn(move || {
+                    let id_of = |&r: &u32| batch.get(r as usize).map_or("", |(x, _)| &x.id);
                     let mut seen = hashbrown::HashTable::<u32>::with_capacity(
                         batch.len() / threads + batch.len() / 16,
                     );
                     let mut repeats = Vec::new();
-                    for (row, (o, _)) in batch.iter().enumerate() {
-                        let hash = hasher.hash_one(o.id.as_str());
+                    for (row, &hash) in hashes.iter().enumerate() {
                         if hash % share != t {
                             continue;
                         }
-                        let id_of = |&r: &u32| batch.get(r as usize).map_or("", |(x, _)| &x.id);
-                        match seen.find(hash, |r| id_of(r) == o.id) {
-                            Some(&earlier) => repeats.push((row as u32, earlier)),
+                        let row = row as u32;
+                        let id = id_of(&row);
+                        match seen.find(hash, |r| id_of(r) == id) {
+                            Some(&earlier) => repeats.push((row, earlier)),
                             None => {
-                                seen.insert_unique(hash, row as u32, |r| hasher.hash_one(id_of(r)));
+                                seen.insert_unique(hash, row, |r| hasher.hash_one(id_of(r)));
                             }
                         }
                     }
@@ -85,42 +119,34 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Vec<u32> {
             *f = earlier;
         }
     }
-    first
+    (first, kinds)
 }
 
-/// The rows (first sendings only) of each thread, kinds dealt out largest first to the
-/// thread with the fewest rows so far.
-fn split_by_kind(batch: &[(Observation, Place)], first: &[u32], threads: usize) -> Vec<Vec<u32>> {
-    let fresh = |row: usize| first.get(row).is_some_and(|&f| f as usize == row);
-    let mut per_kind: Vec<(EventKind, usize)> = EventKind::ALL.iter().map(|&k| (k, 0)).collect();
-    for (row, (o, _)) in batch.iter().enumerate() {
-        if fresh(row) {
-            if let Some(k) = per_kind.iter_mut().find(|(k, _)| *k == o.kind) {
-                k.1 += 1;
+/// The thread of each kind (by number): kinds dealt out largest first to the thread with the
+/// fewest rows so far.
+fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
+    let mut per_kind = vec![0usize; usize::from(u8::MAX) + 1];
+    for (row, (&f, &k)) in first.iter().zip(kinds).enumerate() {
+        if f as usize == row {
+            if let Some(n) = per_kind.get_mut(usize::from(k)) {
+                *n += 1;
             }
         }
     }
-    per_kind.sort_by_key(|&(k, n)| (std::cmp::Reverse(n), k));
+    let mut order: Vec<usize> = (0..per_kind.len()).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(per_kind.get(k).copied().unwrap_or(0)), k));
     let mut load = vec![0usize; threads];
-    let mut thread_of: Vec<(EventKind, usize)> = Vec::new();
-    for (k, n) in per_kind.into_iter().filter(|&(_, n)| n > 0) {
-        let t = (0..threads).min_by_key(|&t| (load[t], t)).unwrap_or(0);
-        load[t] += n;
-        thread_of.push((k, t));
-    }
-    let mut parts: Vec<Vec<u32>> = load.iter().map(|&n| Vec::with_capacity(n)).collect();
-    for (row, (o, _)) in batch.iter().enumerate() {
-        if !fresh(row) {
+    let mut thread_of = vec![0usize; per_kind.len()];
+    for k in order {
+        let n = per_kind.get(k).copied().unwrap_or(0);
+        if n == 0 {
             continue;
         }
-        if let Some(&(_, t)) = thread_of.iter().find(|(k, _)| *k == o.kind) {
-            if let Some(p) = parts.get_mut(t) {
-                p.push(row as u32);
-            }
-        }
+        let t = (0..threads).min_by_key(|&t| (load[t], t)).unwrap_or(0);
+        load[t] += n;
+        thread_of[k] = t;
     }
-    parts.retain(|p| !p.is_empty());
-    parts
+    thread_of
 }
 
 fn correlate_part(params: Params, batch: &[(Observation, Place)], rows: Vec<u32>) -> Part {
