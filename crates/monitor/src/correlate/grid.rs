@@ -24,7 +24,7 @@ use crate::model::EventKind;
 
 /// Seconds per time bucket: long enough that most windows sit in one, short enough that a
 /// cell's list stays short.
-const BUCKET_S: i64 = 6 * 3600;
+const BUCKET_S: i64 = 2 * 3600;
 
 /// Reach of the fine level (metres): its cells are about twice this across.
 const FINE_REACH_M: f64 = 500.0;
