@@ -113,8 +113,9 @@ pub enum MonitorCommand {
     Ingest { file: PathBuf },
     /// Replace the monitoring sectors with a GeoJSON FeatureCollection.
     Sectors { file: PathBuf },
-    /// Correlate a CSV of observations in memory, without the database (for benchmarks):
-    /// prints the counts and time; writes each observation's incident with --assignments.
+    /// Correlate a CSV of observations in memory, without the database (for benchmarks), kind
+    /// by kind on every core: prints the counts and time; writes each observation's incident
+    /// with --assignments.
     Correlate {
         file: PathBuf,
         #[arg(long)]
