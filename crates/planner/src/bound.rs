@@ -11,6 +11,17 @@
 
 use crate::model::{Component, Model};
 
+/// Components whose one step costs more DP cells (offer × requirement × week) than this take
+/// shorter first steps ([`SHORT_FIRST_STEP`] of the Polyak length instead of all of it).
+/// Their steps are few in any budget, their subgradient is coarse (all units of an offer move
+/// together over a hundred weeks), and the best plan that stands in for the optimum in the
+/// step length leaves far below it, so full steps overshoot for hundreds of steps: on `large`
+/// (components of 0.2–2M cells), 700 steps per component reach a bound of 263 with short first
+/// steps and stay at 0 with full ones. Components of the exercise and `small` (up to about
+/// 12,000 cells) get many steps, and full first steps leave them the better bound there.
+const COARSE_CELLS: usize = 100_000;
+const SHORT_FIRST_STEP: f64 = 0.3;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Lagrange {
     mu: Vec<Vec<f64>>,
@@ -82,7 +93,18 @@ impl Lagrange {
             pi: vec![0.0; m.reqs.len()],
             pi_dir: vec![0.0; m.reqs.len()],
             best: vec![f64::INFINITY; m.components.len()],
-            lambda: vec![1.0; m.components.len()],
+            lambda: m
+                .components
+                .iter()
+                .map(|comp| {
+                    let cells: usize = comp.offers.iter().map(|&o| m.offers[o].reqs.len()).sum();
+                    if cells * h > COARSE_CELLS {
+                        SHORT_FIRST_STEP
+                    } else {
+                        1.0
+                    }
+                })
+                .collect(),
             stall: vec![0; m.components.len()],
             prefix: vec![vec![0.0; h + 1]; m.reqs.len()],
             value_to_go: vec![vec![0.0; h + 1]; m.offers.len()],
