@@ -133,6 +133,12 @@ impl Lagrange {
         self.stall[c] = other.stall[c];
     }
 
+    /// How far the Lagrangian has got in component `c`: the bound before it is rounded up and
+    /// floored at zero, so that progress shows while it is still below zero.
+    pub fn progress(&self, m: &Model, c: usize) -> f64 {
+        weighted_demand(m, &m.components[c]) as f64 - self.best[c]
+    }
+
     /// The proven lower bound on weighted unmet in component `c`.
     pub fn bound(&self, m: &Model, c: usize) -> u64 {
         let comp = &m.components[c];

@@ -469,9 +469,12 @@ fn improve(
         // Bound steps for this component now and then: more often while they pay off, less
         // often when they do not (on large components they cost more than the search).
         if iterations >= next_bound[c] && unmet_c[c] > bounds[c] && !closed[c] {
+            let before = lag.progress(m, c);
             closed[c] = lag.improve(m, c, target(m, st, c), 5);
             let raised = lag.bound(m, c);
-            bound_every[c] = if raised > bounds[c] {
+            // Paying off: the Lagrangian moved by half a unit-week or more (the bound itself
+            // stays at zero while it climbs from below).
+            bound_every[c] = if lag.progress(m, c) > before + 0.5 {
                 (bound_every[c] / 2).max(25)
             } else {
                 // Cheap components keep stepping often; expensive ones back off further.
