@@ -55,7 +55,7 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles.into_iter().map(joined).collect()
     });
     number(batch.len(), first, &run)
 }
@@ -111,7 +111,7 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> (Vec<u32>, Vec<
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles.into_iter().map(joined).collect()
     });
     let mut first: Vec<u32> = (0..batch.len() as u32).collect();
     for (row, earlier) in repeats.into_iter().flatten() {
@@ -168,6 +168,11 @@ fn correlate_part(params: Params, batch: &[(Observation, Place)], rows: Vec<u32>
         slots,
         openers,
     }
+}
+
+/// A thread's result; its panic (a bug) goes on in the caller rather than losing its rows.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// Incident ids as one correlator would hand them out: in the order of the rows that opened
