@@ -40,6 +40,19 @@ pub struct Page {
 }
 
 impl PageQuery {
+    /// The page, the page size and how many items come before the page; `400 bad_request`
+    /// when out of range.
+    pub fn window(&self) -> Result<(u32, u32, u64), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(100);
+        if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(ApiError::BadRequest(format!(
+                "page starts at 1 and per_page is 1 to {MAX_PER_PAGE}"
+            )));
+        }
+        Ok((page, per_page, u64::from(page - 1) * u64::from(per_page)))
+    }
+
     pub fn apply<T: Serialize>(self, all: Vec<T>) -> Result<Page, ApiError> {
         self.apply_with(all, Ok)
     }
@@ -51,15 +64,9 @@ impl PageQuery {
         all: Vec<K>,
         mut write: impl FnMut(K) -> Result<T, ApiError>,
     ) -> Result<Page, ApiError> {
-        let page = self.page.unwrap_or(1);
-        let per_page = self.per_page.unwrap_or(100);
-        if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
-            return Err(ApiError::BadRequest(format!(
-                "page starts at 1 and per_page is 1 to {MAX_PER_PAGE}"
-            )));
-        }
+        let (page, per_page, skip) = self.window()?;
         let total = all.len();
-        let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+        let skip = usize::try_from(skip).unwrap_or(usize::MAX);
         let items = all
             .into_iter()
             .skip(skip)

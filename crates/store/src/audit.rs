@@ -188,11 +188,8 @@ fn entry(row: &AnyRow) -> Result<AuditEntry> {
     })
 }
 
-pub(crate) async fn list(
-    pool: &sqlx::AnyPool,
-    viewer: &Viewer,
-    f: &crate::AuditFilter,
-) -> Result<Vec<AuditEntry>> {
+/// The filter as a `WHERE` clause over the rows `viewer` may see.
+fn filtered(viewer: &Viewer, f: &crate::AuditFilter) -> Where {
     let mut w = Where::new();
     w.eq("entity_kind", f.entity_kind.clone())
         .eq("entity_id", f.entity_id.clone())
@@ -200,16 +197,85 @@ pub(crate) async fn list(
         .eq("action", f.action.clone())
         .visible(viewer, "releasability", "nation");
     // Times are integers; compare them as such.
-    let mut clause = w.clause.clone();
     if let Some(t) = f.since {
-        clause.push_str(&format!(" AND at >= {}", t.as_microsecond()));
+        w.clause
+            .push_str(&format!(" AND at >= {}", t.as_microsecond()));
     }
     if let Some(t) = f.until {
-        clause.push_str(&format!(" AND at <= {}", t.as_microsecond()));
+        w.clause
+            .push_str(&format!(" AND at <= {}", t.as_microsecond()));
     }
-    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE {clause} ORDER BY seq");
+    w
+}
+
+pub(crate) async fn list(
+    pool: &sqlx::AnyPool,
+    viewer: &Viewer,
+    f: &crate::AuditFilter,
+) -> Result<Vec<AuditEntry>> {
+    let w = filtered(viewer, f);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq",
+        w.clause
+    );
     let rows = w.bind(sqlx::query(&sql)).fetch_all(pool).await?;
     rows.iter().map(entry).collect()
+}
+
+/// Which rows of the filtered log to read: oldest or newest first, how many to skip and how
+/// many to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditWindow {
+    pub newest_first: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One window of the filtered log, and how many rows the filter matches in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    pub total: u64,
+    pub rows: Vec<AuditEntry>,
+}
+
+/// Reads only the window's rows (the database sorts, skips and counts), in one transaction so
+/// that the total and the rows agree.
+pub(crate) async fn page(
+    pool: &sqlx::AnyPool,
+    viewer: &Viewer,
+    f: &crate::AuditFilter,
+    window: AuditWindow,
+) -> Result<AuditPage> {
+    let w = filtered(viewer, f);
+    let order = if window.newest_first { "DESC" } else { "ASC" };
+    let limit = i64::try_from(window.limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(window.offset).unwrap_or(i64::MAX);
+    let sql = format!(
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS matching FROM audit_log WHERE {} \
+         ORDER BY seq {order} LIMIT {limit} OFFSET {offset}",
+        w.clause
+    );
+    let mut tx = pool.begin().await?;
+    let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut *tx).await?;
+    let total: i64 = match rows.first() {
+        Some(row) => row.try_get("matching")?,
+        // Past the end (or nothing matches): count apart.
+        None => {
+            let sql = format!(
+                "SELECT COUNT(*) AS matching FROM audit_log WHERE {}",
+                w.clause
+            );
+            w.bind(sqlx::query(&sql))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("matching")?
+        }
+    };
+    tx.commit().await?;
+    Ok(AuditPage {
+        total: u64::try_from(total).unwrap_or(0),
+        rows: rows.iter().map(entry).collect::<Result<_>>()?,
+    })
 }
 
 pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport> {

@@ -20,7 +20,7 @@ use domain::requirement::Requirement;
 use domain::source::Source;
 use domain::Scenario;
 
-pub use crate::audit::{AuditEntry, AuditFilter, AuditReport};
+pub use crate::audit::{AuditEntry, AuditFilter, AuditPage, AuditReport, AuditWindow};
 pub use crate::sql::SqlStore;
 pub use crate::url::{redact, Backend, DatabaseUrl};
 
@@ -401,6 +401,13 @@ pub trait Store: Send + Sync {
 
     /// Audit rows the viewer may see, oldest first.
     async fn audit_log(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    /// One window of the audit rows the viewer may see, read and counted by the database.
+    async fn audit_page(
+        &self,
+        viewer: &Viewer,
+        filter: &AuditFilter,
+        window: AuditWindow,
+    ) -> Result<AuditPage>;
     /// Re-computes the hash chain; reports the first broken link.
     async fn verify_audit(&self) -> Result<AuditReport>;
 

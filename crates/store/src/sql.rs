@@ -18,9 +18,9 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::access::{redact_plan, Where};
 use crate::audit::{self, Change};
 use crate::{
-    migrate, users, Actor, ApiToken, Appended, AuditEntry, AuditFilter, AuditReport, Backend,
-    CommitmentFilter, DatabaseUrl, ImportMode, Job, MonitorEntry, NewPlan, NewUser, OfferFilter,
-    PlanRecord, Result, Session, Store, StoreError, User, Versioned, Viewer,
+    migrate, users, Actor, ApiToken, Appended, AuditEntry, AuditFilter, AuditPage, AuditReport,
+    AuditWindow, Backend, CommitmentFilter, DatabaseUrl, ImportMode, Job, MonitorEntry, NewPlan,
+    NewUser, OfferFilter, PlanRecord, Result, Session, Store, StoreError, User, Versioned, Viewer,
 };
 use domain::access::{Releasability, Username};
 
@@ -1534,6 +1534,15 @@ impl Store for SqlStore {
 
     async fn audit_log(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         audit::list(&self.pool, viewer, filter).await
+    }
+
+    async fn audit_page(
+        &self,
+        viewer: &Viewer,
+        filter: &AuditFilter,
+        window: AuditWindow,
+    ) -> Result<AuditPage> {
+        audit::page(&self.pool, viewer, filter, window).await
     }
 
     async fn verify_audit(&self) -> Result<AuditReport> {

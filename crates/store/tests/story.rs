@@ -8,8 +8,8 @@ use domain::ids::{Line, NationCode, OfferId};
 use domain::offer::{OfferStatus, StatusChange};
 use domain::Scenario;
 use store::{
-    connect, Actor, AuditFilter, Backend, CommitmentFilter, ImportMode, NewUser, OfferFilter,
-    SqlStore, Store, StoreError, Viewer,
+    connect, Actor, AuditFilter, AuditWindow, Backend, CommitmentFilter, ImportMode, NewUser,
+    OfferFilter, SqlStore, Store, StoreError, Viewer,
 };
 
 const ALL: &Viewer = &Viewer::Everything;
@@ -474,6 +474,65 @@ async fn access_and_audit(store: &SqlStore) {
         fra_user.is_empty(),
         "FRA sees GBR's user changes: {fra_user:?}"
     );
+    // Windows read by the database are slices of the whole filtered log, oldest or newest
+    // first, with the filter's total; past the end a window is empty but still counts.
+    let everything = AuditFilter::default();
+    assert!(log.len() >= 5, "{log:?}");
+    let window = |newest_first, offset, limit| AuditWindow {
+        newest_first,
+        offset,
+        limit,
+    };
+    let second = store
+        .audit_page(ALL, &everything, window(false, 2, 3))
+        .await
+        .unwrap();
+    assert_eq!(second.total, log.len() as u64);
+    assert_eq!(second.rows, log[2..5].to_vec());
+    let newest = store
+        .audit_page(ALL, &everything, window(true, 0, 2))
+        .await
+        .unwrap();
+    let mut reversed = log.clone();
+    reversed.reverse();
+    assert_eq!(newest.rows, reversed[..2].to_vec());
+    let past = store
+        .audit_page(ALL, &everything, window(false, 10_000, 5))
+        .await
+        .unwrap();
+    assert_eq!((past.total, past.rows.len()), (log.len() as u64, 0));
+    let offers = AuditFilter {
+        entity_kind: Some("offer".into()),
+        ..Default::default()
+    };
+    let offer_rows: Vec<_> = log
+        .iter()
+        .filter(|e| e.entity_kind == "offer")
+        .cloned()
+        .collect();
+    let filtered = store
+        .audit_page(ALL, &offers, window(false, 1, 100))
+        .await
+        .unwrap();
+    assert!(offer_rows.len() >= 2, "{offer_rows:?}");
+    assert_eq!(
+        (filtered.total, filtered.rows),
+        (offer_rows.len() as u64, offer_rows[1..].to_vec())
+    );
+    let fra_page = store
+        .audit_page(
+            &Viewer::Member {
+                nation: NationCode::parse("FRA").ok(),
+            },
+            &AuditFilter {
+                entity_kind: Some("user".into()),
+                ..Default::default()
+            },
+            window(false, 0, 100),
+        )
+        .await
+        .unwrap();
+    assert_eq!((fra_page.total, fra_page.rows.len()), (0, 0));
     let report = store.verify_audit().await.unwrap();
     assert_eq!(
         (report.rows, report.broken.clone()),

@@ -69,14 +69,34 @@ pub async fn log(
         since: q.since.as_deref().map(|s| time("since", s)).transpose()?,
         until: q.until.as_deref().map(|s| time("until", s)).transpose()?,
     };
-    let rows = state.store.audit_log(&caller.viewer(), &filter).await?;
-    Ok(Json(
-        super::PageQuery {
-            page: q.page,
-            per_page: q.per_page,
-        }
-        .apply(rows)?,
-    ))
+    let (page, per_page, skip) = super::PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .window()?;
+    // The database sorts, skips and counts: only the page's rows are read.
+    let found = state
+        .store
+        .audit_page(
+            &caller.viewer(),
+            &filter,
+            store::AuditWindow {
+                newest_first: false,
+                offset: skip,
+                limit: u64::from(per_page),
+            },
+        )
+        .await?;
+    Ok(Json(super::Page {
+        items: found
+            .rows
+            .iter()
+            .map(|r| serde_json::to_value(r).map_err(ApiError::internal))
+            .collect::<Result<_, _>>()?,
+        total: usize::try_from(found.total).unwrap_or(usize::MAX),
+        page,
+        per_page,
+    }))
 }
 
 /// Re-computes the audit chain and reports the first broken link, if any.

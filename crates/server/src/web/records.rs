@@ -173,9 +173,20 @@ pub async fn audit(
         actor: Some(actor.trim().to_owned()).filter(|s| !s.is_empty()),
         ..AuditFilter::default()
     };
-    let mut rows = state.store.audit_log(&caller.viewer(), &filter).await?;
-    rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
-    rows.truncate(200);
+    // The newest 200, read as such.
+    let rows = state
+        .store
+        .audit_page(
+            &caller.viewer(),
+            &filter,
+            store::AuditWindow {
+                newest_first: true,
+                offset: 0,
+                limit: 200,
+            },
+        )
+        .await?
+        .rows;
     let verified = if role == Role::Admin {
         Some(state.store.verify_audit().await?)
     } else {

@@ -619,6 +619,26 @@ async fn scenario_import_users_and_audit() {
             .get_json("/audit?action=scenario.replace", Some("planner"))
             .await;
         assert_eq!((status, audit["total"].as_u64()), (200, Some(1)));
+        // Pages cut one oldest-first list, and each gives the whole list's total.
+        let (_, whole) = app.get_json("/audit?per_page=500", Some("admin")).await;
+        let (status, page) = app
+            .get_json("/audit?per_page=2&page=2", Some("admin"))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let all = whole["items"].as_array().unwrap();
+        assert!(all.len() > 5, "{whole}");
+        assert_eq!(page["items"].as_array().unwrap()[..], all[2..4]);
+        assert_eq!(
+            (page["total"].clone(), page["page"].clone()),
+            (whole["total"].clone(), json!(2))
+        );
+        let seqs: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert_error(
+            app.get_json("/audit?page=0", Some("admin")).await,
+            400,
+            "bad_request",
+        );
         let (_, verify) = app.get_json("/audit/verify", Some("admin")).await;
         assert_eq!(verify["broken"], Value::Null, "{verify}");
         assert!(verify["rows"].as_i64().unwrap() > 5);
