@@ -238,10 +238,11 @@ pub struct AuditPage {
     pub rows: Vec<AuditEntry>,
 }
 
-/// Reads only the window's rows (the database sorts, skips and counts), in one transaction so
+/// Reads only the window's rows (the database sorts, skips and counts), from one snapshot so
 /// that the total and the rows agree.
 pub(crate) async fn page(
     pool: &sqlx::AnyPool,
+    backend: crate::Backend,
     viewer: &Viewer,
     f: &crate::AuditFilter,
     window: AuditWindow,
@@ -250,27 +251,29 @@ pub(crate) async fn page(
     let order = if window.newest_first { "DESC" } else { "ASC" };
     let limit = i64::try_from(window.limit).unwrap_or(i64::MAX);
     let offset = i64::try_from(window.offset).unwrap_or(i64::MAX);
-    let sql = format!(
-        "SELECT {COLUMNS}, COUNT(*) OVER () AS matching FROM audit_log WHERE {} \
-         ORDER BY seq {order} LIMIT {limit} OFFSET {offset}",
+    // Counted apart: a window count over the rows would make the database read every
+    // matching row, values and all, to return a page of them.
+    let mut tx = pool.begin().await?;
+    // SQLite reads a transaction from one snapshot; PostgreSQL does so when asked.
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let count = format!(
+        "SELECT COUNT(*) AS matching FROM audit_log WHERE {}",
         w.clause
     );
-    let mut tx = pool.begin().await?;
+    let total: i64 = w
+        .bind(sqlx::query(&count))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("matching")?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq {order} LIMIT {limit} OFFSET {offset}",
+        w.clause
+    );
     let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut *tx).await?;
-    let total: i64 = match rows.first() {
-        Some(row) => row.try_get("matching")?,
-        // Past the end (or nothing matches): count apart.
-        None => {
-            let sql = format!(
-                "SELECT COUNT(*) AS matching FROM audit_log WHERE {}",
-                w.clause
-            );
-            w.bind(sqlx::query(&sql))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("matching")?
-        }
-    };
     tx.commit().await?;
     Ok(AuditPage {
         total: u64::try_from(total).unwrap_or(0),

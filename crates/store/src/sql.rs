@@ -1542,7 +1542,7 @@ impl Store for SqlStore {
         filter: &AuditFilter,
         window: AuditWindow,
     ) -> Result<AuditPage> {
-        audit::page(&self.pool, viewer, filter, window).await
+        audit::page(&self.pool, self.backend, viewer, filter, window).await
     }
 
     async fn verify_audit(&self) -> Result<AuditReport> {
