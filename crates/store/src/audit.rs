@@ -282,18 +282,21 @@ pub(crate) async fn page(
 }
 
 pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport> {
+    use futures_util::TryStreamExt;
     let mut tx = pool.begin().await?;
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"))
-        .fetch_all(&mut *tx)
-        .await?;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    // Row by row as the database sends them: a long log is never held whole. Rows after a
+    // broken link are counted, not checked.
+    let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+    let mut rows = sqlx::query(&sql).fetch(&mut *tx);
     let mut prev = GENESIS.to_owned();
     let mut broken = None;
-    for (expected_seq, row) in (1_i64..).zip(rows.iter()) {
+    let mut checked: i64 = 0;
+    while let Some(row) = rows.try_next().await? {
+        let expected_seq = checked + 1;
+        checked = expected_seq;
+        if broken.is_some() {
+            continue;
+        }
         let seq: i64 = row.try_get("seq")?;
         let prev_hash: String = row.try_get("prev_hash")?;
         let hash: String = row.try_get("hash")?;
@@ -321,13 +324,17 @@ pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport> {
         } else {
             None
         };
-        if let Some(p) = problem {
-            broken = Some((seq.min(expected_seq), p));
-            break;
+        match problem {
+            Some(p) => broken = Some((seq.min(expected_seq), p)),
+            None => prev = hash,
         }
-        prev = hash;
     }
-    let checked = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    drop(rows);
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     if broken.is_none() && (head_seq != checked || head_hash != prev) {
         broken = Some((
             checked + 1,
