@@ -11,7 +11,7 @@
 
 use crate::model::{Component, Model};
 
-/// Components whose one step costs more DP cells (offer × requirement × week) than this take
+/// Components whose one step costs more DP cells ([`step_cells`]) than this take
 /// shorter first steps ([`SHORT_FIRST_STEP`] of the Polyak length instead of all of it).
 /// Their steps are few in any budget, their subgradient is coarse (all units of an offer move
 /// together over a hundred weeks), and the best plan that stands in for the optimum in the
@@ -59,7 +59,8 @@ struct Pass {
 }
 
 impl Lagrange {
-    pub fn new(m: &Model) -> Self {
+    /// Multipliers for `m`; `cells` is [`step_cells`] of it.
+    pub fn new(m: &Model, cells: &[usize]) -> Self {
         let h = m.horizon as usize;
         Self {
             // Start at half the priority: covered weeks are worth something, but not everything.
@@ -93,12 +94,10 @@ impl Lagrange {
             pi: vec![0.0; m.reqs.len()],
             pi_dir: vec![0.0; m.reqs.len()],
             best: vec![f64::INFINITY; m.components.len()],
-            lambda: m
-                .components
+            lambda: cells
                 .iter()
-                .map(|comp| {
-                    let cells: usize = comp.offers.iter().map(|&o| m.offers[o].reqs.len()).sum();
-                    if cells * h > COARSE_CELLS {
+                .map(|&n| {
+                    if n > COARSE_CELLS {
                         SHORT_FIRST_STEP
                     } else {
                         1.0
@@ -347,6 +346,28 @@ impl Lagrange {
         let p = &self.prefix[r];
         p[(start + len) as usize] - p[start as usize]
     }
+}
+
+/// Work of one bound step per component, in DP cells: offer × requirement × week, times the
+/// nation choices priced for `max_nations` (up to three capped requirements a nation).
+pub(crate) fn step_cells(m: &Model) -> Vec<usize> {
+    m.components
+        .iter()
+        .map(|comp| {
+            let capped = comp
+                .reqs
+                .iter()
+                .filter(|&&r| m.reqs[r].max_nations.is_some())
+                .count()
+                .min(3);
+            comp.offers
+                .iter()
+                .map(|&o| m.offers[o].reqs.len())
+                .sum::<usize>()
+                * m.horizon as usize
+                * (1 << capped)
+        })
+        .collect()
 }
 
 pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use domain::Scenario;
 
-use crate::bound::{weighted_demand, Lagrange};
+use crate::bound::{step_cells, weighted_demand, Lagrange};
 use crate::construct::{fill, fill_weeks, schedule_units, Hints, Weights};
 use crate::model::Model;
 use crate::options::Options;
@@ -201,8 +201,7 @@ struct Search {
     bounds: Vec<u64>,
     /// Components whose bound can no longer move.
     closed: Vec<bool>,
-    /// Work of one bound step per component, in DP cells (offer × requirement × week × the
-    /// nation choices priced for max_nations).
+    /// Work of one bound step per component ([`step_cells`]).
     cells: Vec<usize>,
 }
 
@@ -224,27 +223,10 @@ fn begin(m: &Model, hints: &Hints, rng: &mut Rng) -> Search {
     let mut st = State::empty(m);
     fill(m, &mut st, &all_reqs, None, hints, &Weights::PLAIN, rng);
 
-    let mut lag = Lagrange::new(m);
+    let cells = step_cells(m);
+    let mut lag = Lagrange::new(m, &cells);
     let n = m.components.len();
     let mut bounds = vec![0u64; n];
-    let cells: Vec<usize> = m
-        .components
-        .iter()
-        .map(|comp| {
-            let capped = comp
-                .reqs
-                .iter()
-                .filter(|&&r| m.reqs[r].max_nations.is_some())
-                .count()
-                .min(3);
-            comp.offers
-                .iter()
-                .map(|&o| m.offers[o].reqs.len())
-                .sum::<usize>()
-                * m.horizon as usize
-                * (1 << capped)
-        })
-        .collect();
     for (c, b) in bounds.iter_mut().enumerate() {
         // Up to 100 first steps, fewer where a step is expensive (about 4M DP cells in all).
         let steps = (4_000_000 / cells[c].max(1)).clamp(5, 100) as u32;
