@@ -566,20 +566,16 @@ impl Correlator {
     /// reporting what became of each.
     pub fn extend<'a>(&mut self, batch: impl IntoIterator<Item = (&'a Observation, Place)>) {
         let batch = batch.into_iter();
-        self.reserve(batch.size_hint().0);
+        self.reserve(batch.size_hint().0, true);
         for (o, place) in batch {
             // Ids sent before change nothing, as with `add`.
             let _ = self.insert(o, place);
         }
     }
 
-    /// Makes room for `n` more observations at once, rather than growing as they come.
-    fn reserve(&mut self, n: usize) {
-        self.reserve_for(n, true);
-    }
-
-    /// As [`Correlator::reserve`]; unless `index`, for ids that will not be looked up.
-    fn reserve_for(&mut self, n: usize, index: bool) {
+    /// Makes room for `n` more observations at once, rather than growing as they come; unless
+    /// `index`, for ids that will not be looked up.
+    fn reserve(&mut self, n: usize, index: bool) {
         self.members.reserve(n);
         self.ids.reserve(n, index);
         // Untouched room costs no memory, only address space; at most one incident each.

@@ -151,7 +151,7 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
 
 fn correlate_part(params: Params, batch: &[(Observation, Place)], rows: Vec<u32>) -> Part {
     let mut c = Correlator::new(params);
-    c.reserve_for(rows.len(), false);
+    c.reserve(rows.len(), false);
     for &row in &rows {
         if let Some((o, place)) = batch.get(row as usize) {
             c.insert_new(o, *place, false);
