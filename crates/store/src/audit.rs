@@ -208,20 +208,6 @@ fn filtered(viewer: &Viewer, f: &crate::AuditFilter) -> Where {
     w
 }
 
-pub(crate) async fn list(
-    pool: &sqlx::AnyPool,
-    viewer: &Viewer,
-    f: &crate::AuditFilter,
-) -> Result<Vec<AuditEntry>> {
-    let w = filtered(viewer, f);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq",
-        w.clause
-    );
-    let rows = w.bind(sqlx::query(&sql)).fetch_all(pool).await?;
-    rows.iter().map(entry).collect()
-}
-
 /// Which rows of the filtered log to read: oldest or newest first, how many to skip and how
 /// many to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

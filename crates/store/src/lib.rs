@@ -399,8 +399,6 @@ pub trait Store: Send + Sync {
     async fn session(&self, token_hash: &str, now: jiff::Timestamp) -> Result<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
-    /// Audit rows the viewer may see, oldest first.
-    async fn audit_log(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
     /// One window of the audit rows the viewer may see, read and counted by the database.
     async fn audit_page(
         &self,

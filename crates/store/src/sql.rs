@@ -18,9 +18,9 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::access::{redact_plan, Where};
 use crate::audit::{self, Change};
 use crate::{
-    migrate, users, Actor, ApiToken, Appended, AuditEntry, AuditFilter, AuditPage, AuditReport,
-    AuditWindow, Backend, CommitmentFilter, DatabaseUrl, ImportMode, Job, MonitorEntry, NewPlan,
-    NewUser, OfferFilter, PlanRecord, Result, Session, Store, StoreError, User, Versioned, Viewer,
+    migrate, users, Actor, ApiToken, Appended, AuditFilter, AuditPage, AuditReport, AuditWindow,
+    Backend, CommitmentFilter, DatabaseUrl, ImportMode, Job, MonitorEntry, NewPlan, NewUser,
+    OfferFilter, PlanRecord, Result, Session, Store, StoreError, User, Versioned, Viewer,
 };
 use domain::access::{Releasability, Username};
 
@@ -1530,10 +1530,6 @@ impl Store for SqlStore {
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         users::delete_session(&self.pool, token_hash).await
-    }
-
-    async fn audit_log(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        audit::list(&self.pool, viewer, filter).await
     }
 
     async fn audit_page(

@@ -8,11 +8,21 @@ use domain::ids::{Line, NationCode, OfferId};
 use domain::offer::{OfferStatus, StatusChange};
 use domain::Scenario;
 use store::{
-    connect, Actor, AuditFilter, AuditWindow, Backend, CommitmentFilter, ImportMode, NewUser,
-    OfferFilter, SqlStore, Store, StoreError, Viewer,
+    connect, Actor, AuditEntry, AuditFilter, AuditWindow, Backend, CommitmentFilter, ImportMode,
+    NewUser, OfferFilter, SqlStore, Store, StoreError, Viewer,
 };
 
 const ALL: &Viewer = &Viewer::Everything;
+
+/// Every audit row the filter matches and the viewer may see, oldest first.
+async fn whole_log(store: &dyn Store, viewer: &Viewer, filter: &AuditFilter) -> Vec<AuditEntry> {
+    let all = AuditWindow {
+        newest_first: false,
+        offset: 0,
+        limit: u64::MAX,
+    };
+    store.audit_page(viewer, filter, all).await.unwrap().rows
+}
 
 fn actor() -> Actor {
     Actor::new("story")
@@ -440,7 +450,7 @@ async fn access_and_audit(store: &SqlStore) {
     assert_eq!(store.job(job.id).await.unwrap().state, "failed");
 
     // The audit log: every change above is on record, visible by releasability.
-    let log = store.audit_log(ALL, &AuditFilter::default()).await.unwrap();
+    let log = whole_log(store, ALL, &AuditFilter::default()).await;
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     for a in [
         "scenario.import",
@@ -458,18 +468,14 @@ async fn access_and_audit(store: &SqlStore) {
         .after
         .as_ref()
         .is_none_or(|v| !v.to_string().contains("argon2"))));
-    let fra_user = store
-        .audit_log(
-            &Viewer::Member {
-                nation: NationCode::parse("FRA").ok(),
-            },
-            &AuditFilter {
-                entity_kind: Some("user".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let fra = Viewer::Member {
+        nation: NationCode::parse("FRA").ok(),
+    };
+    let users = AuditFilter {
+        entity_kind: Some("user".into()),
+        ..Default::default()
+    };
+    let fra_user = whole_log(store, &fra, &users).await;
     assert!(
         fra_user.is_empty(),
         "FRA sees GBR's user changes: {fra_user:?}"
@@ -478,6 +484,7 @@ async fn access_and_audit(store: &SqlStore) {
     // first, with the filter's total; past the end a window is empty but still counts.
     let everything = AuditFilter::default();
     assert!(log.len() >= 5, "{log:?}");
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq), "{log:?}");
     let window = |newest_first, offset, limit| AuditWindow {
         newest_first,
         offset,
@@ -520,16 +527,7 @@ async fn access_and_audit(store: &SqlStore) {
         (offer_rows.len() as u64, offer_rows[1..].to_vec())
     );
     let fra_page = store
-        .audit_page(
-            &Viewer::Member {
-                nation: NationCode::parse("FRA").ok(),
-            },
-            &AuditFilter {
-                entity_kind: Some("user".into()),
-                ..Default::default()
-            },
-            window(false, 0, 100),
-        )
+        .audit_page(&fra, &users, window(false, 0, 100))
         .await
         .unwrap();
     assert_eq!((fra_page.total, fra_page.rows.len()), (0, 0));
@@ -660,17 +658,16 @@ async fn aid_ledger(store: &SqlStore) {
         ));
     }
     assert_eq!(store.commitment(ALL, &id).await.unwrap(), next);
-    let log = store
-        .audit_log(
-            ALL,
-            &AuditFilter {
-                entity_id: Some(id.to_string()),
-                action: Some("commitment.stage".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let log = whole_log(
+        store,
+        ALL,
+        &AuditFilter {
+            entity_id: Some(id.to_string()),
+            action: Some("commitment.stage".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(log.len(), 1);
 
     // A batch: one new entry linking to a replaced one; a bad batch writes nothing.
