@@ -62,7 +62,7 @@ impl PageQuery {
     pub fn apply_with<K, T: Serialize>(
         self,
         all: Vec<K>,
-        mut write: impl FnMut(K) -> Result<T, ApiError>,
+        write: impl FnMut(K) -> Result<T, ApiError>,
     ) -> Result<Page, ApiError> {
         let (page, per_page, skip) = self.window()?;
         let total = all.len();
@@ -71,10 +71,25 @@ impl PageQuery {
             .into_iter()
             .skip(skip)
             .take(per_page as usize)
-            .map(|k| serde_json::to_value(write(k)?).map_err(ApiError::internal))
-            .collect::<Result<_, _>>()?;
+            .map(write)
+            .collect::<Result<Vec<T>, _>>()?;
+        Page::of(items, total, page, per_page)
+    }
+}
+
+impl Page {
+    /// A page of `items` (already cut) out of `total`.
+    pub fn of<T: Serialize>(
+        items: impl IntoIterator<Item = T>,
+        total: usize,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page, ApiError> {
         Ok(Page {
-            items,
+            items: items
+                .into_iter()
+                .map(|item| serde_json::to_value(item).map_err(ApiError::internal))
+                .collect::<Result<_, _>>()?,
             total,
             page,
             per_page,

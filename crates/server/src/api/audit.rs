@@ -87,16 +87,12 @@ pub async fn log(
             },
         )
         .await?;
-    Ok(Json(super::Page {
-        items: found
-            .rows
-            .iter()
-            .map(|r| serde_json::to_value(r).map_err(ApiError::internal))
-            .collect::<Result<_, _>>()?,
-        total: usize::try_from(found.total).unwrap_or(usize::MAX),
+    Ok(Json(super::Page::of(
+        found.rows,
+        usize::try_from(found.total).unwrap_or(usize::MAX),
         page,
         per_page,
-    }))
+    )?))
 }
 
 /// Re-computes the audit chain and reports the first broken link, if any.
