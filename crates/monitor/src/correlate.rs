@@ -144,6 +144,7 @@ const NONE: u32 = u32::MAX;
 /// What the correlator keeps of an observation (its id is in [`Ids`] at the same position).
 #[derive(Debug, Clone)]
 struct Member {
+    kind: EventKind,
     place: Place,
     window: (Timestamp, Timestamp),
     count: Count,
@@ -411,6 +412,15 @@ impl Correlator {
         }
     }
 
+    /// A correlator for observations that come in order of the start of their windows: its
+    /// index forgets what no later observation can reach (see `Grid::sweeping`).
+    fn in_order_of_time(params: Params) -> Self {
+        Self {
+            grid: Grid::sweeping(params.max_join_m),
+            ..Self::new(params)
+        }
+    }
+
     pub fn params(&self) -> &Params {
         &self.params
     }
@@ -596,18 +606,20 @@ impl Correlator {
     /// Adds an observation whose id is not yet known; returns its position. Unless `index`,
     /// its id cannot be looked up afterwards.
     fn insert_new(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
+        let i = self.push_member(o, place, index);
+        self.correlate_member(i);
+        i
+    }
+
+    /// Keeps what correlation needs of an observation whose id is not yet known, in no
+    /// incident yet; returns its position.
+    fn push_member(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
         let observer = o.observer_id.as_deref().map(|name| self.observer(name));
-        let window = o.window();
-        let found = self.best_match(
-            o.kind,
-            place,
-            window,
-            o.observer_id.as_deref().unwrap_or(&o.id),
-        );
         let i = self.ids.push(&o.id, index);
         self.members.push(Member {
+            kind: o.kind,
             place,
-            window,
+            window: o.window(),
             count: o.count,
             against_coalition: o.against_coalition,
             releasability: o.releasability,
@@ -617,13 +629,21 @@ impl Correlator {
             rule: "first",
             detail: Detail::Opened,
         });
-        match found {
+        i
+    }
+
+    /// Puts member `i`, just pushed, in the closest incident it may join, or opens one.
+    fn correlate_member(&mut self, i: u32) {
+        let Some(m) = self.members.get(i as usize) else {
+            return;
+        };
+        let (kind, place, window) = (m.kind, m.place, m.window);
+        match self.best_match(kind, place, window, self.observer_of(i)) {
             Some((slot, rule, detail)) => self.attach(slot, i, rule, detail),
             None => {
-                self.open(o.kind, &[i], "first", &Detail::Opened);
+                self.open(kind, &[i], "first", &Detail::Opened);
             }
         }
-        i
     }
 
     /// The number standing for an observer id.

@@ -75,8 +75,8 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
             // The observations own their text: the file is not needed any more.
             drop(text);
             let began = std::time::Instant::now();
-            // Kinds are correlated apart, on every core; the incidents and their ids are the
-            // ones a single correlator fed the file in order would make.
+            // In order of observed time, whatever the order of the rows; kinds apart, on every
+            // core.
             let assigned = monitor::correlate::correlate_batch(
                 monitor::Params::default(),
                 &batch.accepted,

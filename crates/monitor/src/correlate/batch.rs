@@ -1,14 +1,19 @@
-//! A whole batch at once, on several threads.
+//! A whole batch at once, in order of time, on several threads.
 //!
-//! Observations join only incidents of their own kind, so the kinds can be correlated apart:
-//! each thread takes some kinds and runs a [`Correlator`] over their observations in batch
-//! order. Numbering the incidents by the batch row that opened them then gives exactly the
-//! incidents, and the ids, that one correlator fed the whole batch in order would give: within
-//! a kind the same observations arrive in the same order, and ties between candidates go to
-//! the older incident either way. Ids sent twice are found first, over the whole batch, so a
-//! re-sent id changes nothing even when its kind differs.
+//! A batch (a file of observations) is correlated in order of observed time, the start of each
+//! window, ties in batch order, whatever the order of its rows: a correlator that meets an
+//! area's sightings in the order they happened joins them as it would have live. Each
+//! observation then starts no earlier than the one before, so the index drops the time buckets
+//! no lookup reaches any more, and stays small.
+//!
+//! Observations join only incidents of their own kind, so the kinds are correlated apart, each
+//! thread taking some kinds. Incidents are numbered by the batch row that opened them. Ids
+//! sent twice are found first, over the whole batch, and the first row counts: a re-sent id
+//! changes nothing even when its kind or time differs.
 
 use std::hash::BuildHasher;
+
+use jiff::Timestamp;
 
 use crate::model::{Observation, Place};
 
@@ -22,7 +27,7 @@ pub struct Assigned {
     pub count: usize,
 }
 
-/// One thread's kinds, run: its rows in batch order, each row's incident (a local slot), and
+/// One thread's kinds, run: its rows in order of time, each row's incident (a local slot), and
 /// the row that opened each slot.
 struct Part {
     rows: Vec<u32>,
@@ -30,8 +35,9 @@ struct Part {
     openers: Vec<u32>,
 }
 
-/// Correlates `batch` as [`Correlator::extend`] would on an empty correlator, on up to
-/// `threads` threads, and says which incident each row is in.
+/// Correlates `batch` as an empty correlator fed the first sending of each id in order of
+/// time would, on up to `threads` threads, and says which incident each row is in. Incidents
+/// are numbered in the order of the rows that opened them.
 pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: usize) -> Assigned {
     let threads = threads.max(1);
     let (first, kinds) = first_rows(batch, threads);
@@ -41,15 +47,18 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
-                    // Its kinds' rows, first sendings only, in batch order.
-                    let rows: Vec<u32> = (0..batch.len() as u32)
-                        .filter(|&r| {
+                    // Its kinds' rows, first sendings only, with the start of their windows.
+                    let rows: Vec<(Timestamp, u32)> = batch
+                        .iter()
+                        .zip(0..)
+                        .filter(|&(_, r)| {
                             first.get(r as usize) == Some(&r)
                                 && kinds
                                     .get(r as usize)
                                     .and_then(|&k| thread_of.get(usize::from(k)))
                                     == Some(&t)
                         })
+                        .map(|((o, _), r)| (o.window().0, r))
                         .collect();
                     correlate_part(params, batch, rows)
                 })
@@ -149,13 +158,30 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
     thread_of
 }
 
-fn correlate_part(params: Params, batch: &[(Observation, Place)], rows: Vec<u32>) -> Part {
-    let mut c = Correlator::new(params);
+/// Correlates one thread's rows, each given with the start of its window, in order of time
+/// (ties in batch order).
+fn correlate_part(
+    params: Params,
+    batch: &[(Observation, Place)],
+    mut rows: Vec<(Timestamp, u32)>,
+) -> Part {
+    rows.sort_unstable();
+    let rows: Vec<u32> = rows.into_iter().map(|(_, r)| r).collect();
+    let mut c = Correlator::in_order_of_time(params);
     c.reserve(rows.len(), false);
+    // What correlation needs of each row is copied first, in order of time, so that the
+    // correlation after reads it in one pass.
     for &row in &rows {
         if let Some((o, place)) = batch.get(row as usize) {
-            c.insert_new(o, *place, false);
+            c.push_member(o, *place, false);
         }
+    }
+    for i in 0..c.members.len() {
+        if let Some(m) = c.members.get(i) {
+            // Later rows start no earlier: no lookup reaches back before this one any more.
+            c.grid.retire_before(m.window.0);
+        }
+        c.correlate_member(i as u32);
     }
     let slots = c.members.iter().map(|m| m.incident).collect();
     let openers = c
@@ -175,8 +201,7 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// Incident ids as one correlator would hand them out: in the order of the rows that opened
-/// them.
+/// Incident ids in the order of the rows that opened them.
 fn number(n: usize, first: &[u32], parts: &[Part]) -> Assigned {
     let mut opens = vec![false; n];
     for p in parts {

@@ -170,6 +170,15 @@ pub(super) struct Grid {
     fine_radius_m: f64,
     /// How many incidents of each kind the coarse level holds (a point skips it when none).
     coarse_count: HashMap<EventKind, usize, Hasher>,
+    /// Only when lookups come in order of time: see [`Grid::sweeping`].
+    sweep: Option<Sweep>,
+}
+
+/// Buckets before `floor` are never read again; the keys filed in each later bucket, to drop
+/// when the floor passes it.
+struct Sweep {
+    floor: i64,
+    keys: std::collections::BTreeMap<i64, Vec<Key>>,
 }
 
 fn bucket(t: Timestamp) -> i64 {
@@ -187,6 +196,39 @@ impl Grid {
             filed: Vec::new(),
             fine_radius_m: 0.0,
             coarse_count: HashMap::default(),
+            sweep: None,
+        }
+    }
+
+    /// A grid whose lookups come in order of time, never reaching back before the last
+    /// [`Grid::retire_before`]: it keeps a note of the keys filed in each bucket, to drop them.
+    pub fn sweeping(max_reach_m: f64) -> Self {
+        Self {
+            sweep: Some(Sweep {
+                floor: i64::MIN,
+                keys: Default::default(),
+            }),
+            ..Self::new(max_reach_m)
+        }
+    }
+
+    /// No lookup reaches back before `t` any more: on a [`Grid::sweeping`] grid, cells of
+    /// earlier buckets are dropped and nothing is filed there again. Other grids keep all.
+    pub fn retire_before(&mut self, t: Timestamp) {
+        let floor = bucket(t);
+        let Some(sweep) = &mut self.sweep else {
+            return;
+        };
+        if floor <= sweep.floor {
+            return;
+        }
+        sweep.floor = floor;
+        let kept = sweep.keys.split_off(&floor);
+        for key in std::mem::replace(&mut sweep.keys, kept)
+            .into_values()
+            .flatten()
+        {
+            self.cells.remove(&key);
         }
     }
 
@@ -203,11 +245,13 @@ impl Grid {
             Level::Coarse
         };
         let cells = self.cells_of(level);
+        let floor = self.sweep.as_ref().map_or(i64::MIN, |w| w.floor);
+        let last = bucket(s.until).max(bucket(s.from));
         Filing {
             level,
             kind,
             cell: cells.cell(s.location),
-            buckets: (bucket(s.from), bucket(s.until).max(bucket(s.from))),
+            buckets: (bucket(s.from).max(floor).min(last), last),
         }
     }
 
@@ -253,7 +297,11 @@ impl Grid {
             match self.cells.entry(Self::key(&new, t)) {
                 Entry::Occupied(mut cell) => cell.get_mut().push(s),
                 Entry::Vacant(cell) => {
+                    let key = *cell.key();
                     cell.insert(Cell::One(s));
+                    if let Some(w) = &mut self.sweep {
+                        w.keys.entry(t).or_default().push(key);
+                    }
                 }
             }
         }
@@ -365,6 +413,22 @@ mod tests {
         }
     }
 
+    /// The slots a lookup reads for a point with a 100 m radius at `at`, seen at `minute`,
+    /// sorted.
+    fn read_around(g: &Grid, kind: EventKind, at: LatLon, minute: i64) -> Vec<u32> {
+        let q = summary(0, at, minute, 100.0, true);
+        let mut seen = Vec::new();
+        g.around(
+            kind,
+            at,
+            g.fine_reach(100.0, 150.0),
+            (q.from, q.until),
+            |s| seen.push(s.slot),
+        );
+        seen.sort_unstable();
+        seen
+    }
+
     /// Several incidents under one key, the same cell or a far one whose packed key is the
     /// same (2^18 buckets later): each is read, once, until it is removed.
     #[test]
@@ -386,19 +450,7 @@ mod tests {
         for s in same_key {
             g.put(kind, s);
         }
-        let query = summary(0, at, 0, 100.0, true);
-        let read = |g: &Grid| {
-            let mut seen = Vec::new();
-            g.around(
-                kind,
-                at,
-                g.fine_reach(100.0, 150.0),
-                (query.from, query.until),
-                |s| seen.push(s.slot),
-            );
-            seen.sort_unstable();
-            seen
-        };
+        let read = |g: &Grid| read_around(g, kind, at, 0);
         // The far one may be read (the caller turns it away by its time), never twice.
         let seen = read(&g);
         assert!(seen == [1, 2] || seen == [1, 2, 3], "{seen:?}");
@@ -409,6 +461,49 @@ mod tests {
         assert_eq!(read(&g), [2]);
         g.remove(2);
         assert!(read(&g).is_empty() && g.cells.is_empty());
+    }
+
+    /// Retiring drops the cells of earlier buckets and files nothing there again; incidents
+    /// that reach the floor are still found from it.
+    #[test]
+    fn retired_buckets_are_dropped_and_not_filed_again() {
+        let mut g = Grid::sweeping(5_000.0);
+        let kind = EventKind::Shelling;
+        let at = LatLon {
+            lat: 48.0,
+            lon: 37.9,
+        };
+        let hours = |h: i64| h * 60;
+        // One incident in each of eight buckets, and a long one over all of them.
+        for b in 0..8 {
+            g.put(kind, summary(b as u32, at, hours(2 * b), 100.0, true));
+        }
+        let mut long = summary(8, at, 0, 100.0, true);
+        long.until = summary(0, at, hours(15), 100.0, true).from;
+        g.put(kind, long);
+        let found_at = |g: &Grid, minute: i64| read_around(g, kind, at, minute);
+        let before = g.cells.len();
+        let filed = g.filing(kind, &long);
+        let floor = summary(0, at, hours(10), 100.0, true).from;
+        g.retire_before(floor);
+        assert!(g.cells.len() < before);
+        let floor_bucket = bucket(floor);
+        let keys_before_floor = |g: &Grid| {
+            (filed.buckets.0..floor_bucket)
+                .filter(|&t| g.cells.contains_key(&Grid::key(&filed, t)))
+                .count()
+        };
+        assert_eq!(keys_before_floor(&g), 0);
+        assert_eq!(found_at(&g, hours(10)), [5, 8]);
+        // The long incident grows: filed again, from the floor on only.
+        long.to = summary(0, at, hours(11), 100.0, true).from;
+        long.until = summary(0, at, hours(17), 100.0, true).from;
+        g.put(kind, long);
+        assert_eq!(keys_before_floor(&g), 0);
+        assert_eq!(found_at(&g, hours(16)), [8]);
+        // Retiring past everything leaves nothing.
+        g.retire_before(summary(0, at, hours(48), 100.0, true).from);
+        assert!(g.cells.is_empty());
     }
 
     /// Whatever the latitude, longitude, bearing, level or time, an incident within reach and

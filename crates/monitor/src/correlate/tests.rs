@@ -439,11 +439,12 @@ proptest::proptest! {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
-    /// A batch correlated kind by kind on several threads gives every row the incident, and
-    /// the id, that one correlator fed the rows in order gives it: re-sent ids (even with
-    /// another kind) included.
+    /// A batch correlated kind by kind on several threads, in order of time, gives every row
+    /// the incident that one correlator fed the first sendings in order of time gives it:
+    /// re-sent ids (even with another kind or time) included. Incidents are numbered by the
+    /// row that opened them.
     #[test]
-    fn a_batch_on_threads_is_the_batch_in_order(
+    fn a_batch_on_threads_is_the_batch_in_order_of_time(
         stream in proptest::collection::vec(
             ((proptest::bool::ANY, 0u32..240, 0u8..4, 0.0f64..360.0, 0.0f64..3_000.0,
              5.0f64..400.0, -4.0f64..4.0, 0u8..4), 0u8..3, proptest::option::weighted(0.15, 0usize..80)),
@@ -466,11 +467,32 @@ proptest::proptest! {
                 (o, place)
             })
             .collect();
+        // First sendings, in order of the start of their windows, ties by row.
+        let mut first: Vec<usize> = Vec::new();
+        for (r, (o, _)) in batch.iter().enumerate() {
+            if !batch[..r].iter().any(|(x, _)| x.id == o.id) {
+                first.push(r);
+            }
+        }
+        first.sort_by_key(|&r| (batch[r].0.window().0, r));
         let mut one = Correlator::new(Params::default());
-        one.extend(batch.iter().map(|(o, p)| (o, *p)));
+        one.extend(first.iter().map(|&r| (&batch[r].0, batch[r].1)));
+        // Its incidents, renumbered in the order of the rows that opened them (the first of
+        // each incident's rows in order of time).
+        let mut opener: HashMap<u64, usize> = HashMap::new();
+        for &r in &first {
+            let incident = one.incident_of(&batch[r].0.id).unwrap_or(0);
+            opener.entry(incident).or_insert(r);
+        }
+        let mut openers: Vec<usize> = opener.values().copied().collect();
+        openers.sort_unstable();
         let expected: Vec<u64> = batch
             .iter()
-            .map(|(o, _)| one.incident_of(&o.id).unwrap_or(0))
+            .map(|(o, _)| {
+                let incident = one.incident_of(&o.id).unwrap_or(0);
+                let row = opener.get(&incident).copied().unwrap_or(usize::MAX);
+                openers.binary_search(&row).map_or(0, |k| k as u64 + 1)
+            })
             .collect();
         let got = correlate_batch(Params::default(), &batch, threads);
         proptest::prop_assert_eq!(got.count, one.incident_count());
