@@ -6,7 +6,7 @@
 1. Generates a synthetic observation stream along a notional contact line with known ground
    truth (which observations saw one event): events over several days; each seen by one to
    four observers, with position noise inside their stated error radius and minutes of time
-   jitter.
+   jitter. Rows are in order of observed time, as a live feed delivers them.
 2. Correlates it with Coalition (`coalition monitor correlate`, release build, in memory) and
    with the peers on the same data: scikit-learn's DBSCAN on (x, y, t scaled) and, when the
    PostGIS extension is installed, PostgreSQL's ST_ClusterDBSCAN (per hour window). Prints
@@ -78,6 +78,9 @@ def generate(n, seed, path):
             start = t + rng.uniform(-120, 120)
             lat, lon = xy_to_latlon(ox, oy)
             rows.append((oid, start, kind, lat, lon, radius))
+    # In order of time, as a feed delivers them: rows grouped by event would tell a correlator
+    # that takes them in order which ones belong together.
+    rows.sort(key=lambda r: r[1])
     with open(path, "w") as f:
         f.write("id,observed_from,observed_to,reported,observer,kind,count_best,lat,lon,radius_m\n")
         for oid, start, kind, lat, lon, radius in rows:
