@@ -164,7 +164,7 @@ struct Member {
 /// Inverse-variance sums over an incident's point members, in metres from the first point.
 #[derive(Debug, Clone, Copy)]
 struct PointSums {
-    origin: LatLon,
+    origin: geo::Local,
     sx: f64,
     sy: f64,
     sw: f64,
@@ -174,13 +174,13 @@ impl PointSums {
     fn add(sums: &mut Option<Self>, at: LatLon, radius_m: f64) {
         let r = radius_m.max(1.0);
         let w = 1.0 / (r * r);
-        let s = sums.get_or_insert(PointSums {
-            origin: at,
+        let s = sums.get_or_insert_with(|| PointSums {
+            origin: geo::Local::new(at),
             sx: 0.0,
             sy: 0.0,
             sw: 0.0,
         });
-        let (x, y) = geo::local_xy(s.origin, at);
+        let (x, y) = s.origin.xy(at);
         s.sx += w * x;
         s.sy += w * y;
         s.sw += w;
@@ -189,7 +189,7 @@ impl PointSums {
     /// The weighted mean and its radius.
     fn place(&self) -> (LatLon, f64) {
         (
-            geo::from_local_xy(self.origin, self.sx / self.sw, self.sy / self.sw),
+            self.origin.at(self.sx / self.sw, self.sy / self.sw),
             (1.0 / self.sw).sqrt(),
         )
     }
@@ -1077,14 +1077,15 @@ fn near(
     location: LatLon,
     incident_radius_m: f64,
 ) -> Option<Agreement> {
-    let reach = radius_m.hypot(incident_radius_m) + p.slack_m;
+    // Radii are metres, far from overflowing when squared.
+    let reach = (radius_m * radius_m + incident_radius_m * incident_radius_m).sqrt() + p.slack_m;
     // The distance is never less than the difference in latitude: when that alone is out of
     // reach (by more than a metre, for rounding), the full distance need not be worked out.
     let dlat_m = (at.lat - location.lat).abs().to_radians() * geo::EARTH_RADIUS_M;
     if dlat_m > reach.min(p.max_join_m) + 1.0 {
         return None;
     }
-    let d = geo::distance_m(at, location);
+    let d = geo::short_distance_m(at, location);
     (d <= reach && d <= p.max_join_m).then_some((
         d / reach.max(1.0),
         "near",

@@ -57,19 +57,61 @@ pub fn destination(from: LatLon, bearing: f64, distance: f64) -> LatLon {
     }
 }
 
-/// Local east/north metres of `p` from `origin` (equirectangular; fine within ~100 km).
+/// Great-circle distance in metres between points a few tens of kilometres apart at most:
+/// east-west at the mean latitude, north-south along the meridian. Within 10 km it agrees
+/// with [`distance_m`] to a few millimetres, for a third of the work.
+pub fn short_distance_m(a: LatLon, b: LatLon) -> f64 {
+    let mut dl = b.lon - a.lon;
+    if dl > 180.0 {
+        dl -= 360.0;
+    } else if dl < -180.0 {
+        dl += 360.0;
+    }
+    let x = dl.to_radians() * ((a.lat + b.lat) / 2.0).to_radians().cos();
+    let y = (b.lat - a.lat).to_radians();
+    (x * x + y * y).sqrt() * EARTH_RADIUS_M
+}
+
+/// Local east/north metres about a point (equirectangular; fine within ~100 km), with the
+/// scale of its latitude worked out once.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    pub origin: LatLon,
+    cos_lat: f64,
+}
+
+impl Local {
+    pub fn new(origin: LatLon) -> Self {
+        Self {
+            origin,
+            cos_lat: origin.lat.to_radians().cos(),
+        }
+    }
+
+    /// East/north metres of `p`.
+    pub fn xy(&self, p: LatLon) -> (f64, f64) {
+        let x = (p.lon - self.origin.lon).to_radians() * self.cos_lat * EARTH_RADIUS_M;
+        let y = (p.lat - self.origin.lat).to_radians() * EARTH_RADIUS_M;
+        (x, y)
+    }
+
+    /// The point `x` metres east and `y` north.
+    pub fn at(&self, x: f64, y: f64) -> LatLon {
+        LatLon {
+            lat: self.origin.lat + (y / EARTH_RADIUS_M).to_degrees(),
+            lon: self.origin.lon + (x / (EARTH_RADIUS_M * self.cos_lat)).to_degrees(),
+        }
+    }
+}
+
+/// Local east/north metres of `p` from `origin` (see [`Local`]).
 pub fn local_xy(origin: LatLon, p: LatLon) -> (f64, f64) {
-    let x = (p.lon - origin.lon).to_radians() * origin.lat.to_radians().cos() * EARTH_RADIUS_M;
-    let y = (p.lat - origin.lat).to_radians() * EARTH_RADIUS_M;
-    (x, y)
+    Local::new(origin).xy(p)
 }
 
 /// The inverse of [`local_xy`].
 pub fn from_local_xy(origin: LatLon, x: f64, y: f64) -> LatLon {
-    LatLon {
-        lat: origin.lat + (y / EARTH_RADIUS_M).to_degrees(),
-        lon: origin.lon + (x / (EARTH_RADIUS_M * origin.lat.to_radians().cos())).to_degrees(),
-    }
+    Local::new(origin).at(x, y)
 }
 
 /// Where the bearing lines from `a` (bearing `ba`) and `b` (bearing `bb`) cross, with the
@@ -139,6 +181,33 @@ mod tests {
         let (x, y) = local_xy(p(48.0, 37.0), q);
         let back = from_local_xy(p(48.0, 37.0), x, y);
         assert!(distance_m(back, q) < 0.5);
+    }
+
+    /// Short distances agree with the great circle to millimetres, whatever the latitude or
+    /// direction, across the antimeridian included.
+    #[test]
+    fn short_distances_agree_with_the_great_circle() {
+        for (lat, lon) in [
+            (48.0, 37.9),
+            (0.0, 0.0),
+            (-33.9, 18.4),
+            (69.6, 18.9),
+            (-51.7, 179.99),
+            (-51.7, -179.99),
+        ] {
+            let from = p(lat, lon);
+            for bearing in (0..360).step_by(10) {
+                for d in [0.0, 1.0, 150.0, 600.0, 5_000.0, 10_000.0] {
+                    let to = destination(from, f64::from(bearing), d);
+                    let short = short_distance_m(from, to);
+                    assert!(
+                        (short - distance_m(from, to)).abs() < 0.01,
+                        "{lat} {lon} {bearing}° {d} m: {short}"
+                    );
+                    assert_eq!(short, short_distance_m(to, from));
+                }
+            }
+        }
     }
 
     #[test]
