@@ -40,25 +40,27 @@ struct Part {
 /// are numbered in the order of the rows that opened them.
 pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: usize) -> Assigned {
     let threads = threads.max(1);
-    let (first, kinds) = first_rows(batch, threads);
+    let Rows {
+        first,
+        kinds,
+        starts,
+    } = first_rows(batch, threads);
     let thread_of = deal_kinds(&first, &kinds, threads);
-    let (first, kinds, thread_of) = (&first[..], &kinds[..], &thread_of);
+    let (first, kinds, starts, thread_of) = (&first[..], &kinds[..], &starts[..], &thread_of);
     let run: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
                     // Its kinds' rows, first sendings only, with the start of their windows.
-                    let rows: Vec<(Timestamp, u32)> = batch
+                    let rows: Vec<(Timestamp, u32)> = first
                         .iter()
+                        .zip(kinds)
+                        .zip(starts)
                         .zip(0..)
-                        .filter(|&(_, r)| {
-                            first.get(r as usize) == Some(&r)
-                                && kinds
-                                    .get(r as usize)
-                                    .and_then(|&k| thread_of.get(usize::from(k)))
-                                    == Some(&t)
+                        .filter(|&(((&f, &k), _), r)| {
+                            f == r && thread_of.get(usize::from(k)) == Some(&t)
                         })
-                        .map(|((o, _), r)| (o.window().0, r))
+                        .map(|((_, &start), r)| (start, r))
                         .collect();
                     correlate_part(params, batch, rows)
                 })
@@ -69,25 +71,37 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
     number(batch.len(), first, &run)
 }
 
-/// For each row, the first row with the same id (itself when it is the first), and its kind
-/// (as a number). The rows are hashed in shares of the batch, one per thread; then each thread
-/// looks after the ids whose hash falls to it.
-fn first_rows(batch: &[(Observation, Place)], threads: usize) -> (Vec<u32>, Vec<u8>) {
+/// What is worked out of every row before correlating.
+struct Rows {
+    /// The first row with the same id (itself when it is the first).
+    first: Vec<u32>,
+    /// The kind, as a number.
+    kinds: Vec<u8>,
+    /// The start of the window.
+    starts: Vec<Timestamp>,
+}
+
+/// The rows' first sendings, kinds and starts. The rows are hashed in shares of the batch,
+/// one per thread; then each thread looks after the ids whose hash falls to it.
+fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = Hasher::default();
     let hasher = &hasher;
     let mut hashes = vec![0u64; batch.len()];
     let mut kinds = vec![0u8; batch.len()];
+    let mut starts = vec![Timestamp::UNIX_EPOCH; batch.len()];
     let chunk = batch.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        for ((rows, hs), ks) in batch
+        for (((rows, hs), ks), ss) in batch
             .chunks(chunk)
             .zip(hashes.chunks_mut(chunk))
             .zip(kinds.chunks_mut(chunk))
+            .zip(starts.chunks_mut(chunk))
         {
             scope.spawn(move || {
-                for (((o, _), h), k) in rows.iter().zip(hs).zip(ks) {
+                for ((((o, _), h), k), s) in rows.iter().zip(hs).zip(ks).zip(ss) {
                     *h = hasher.hash_one(o.id.as_str());
                     *k = o.kind as u8;
+                    *s = o.window().0;
                 }
             });
         }
@@ -104,7 +118,9 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> (Vec<u32>, Vec<
                     );
                     let mut repeats = Vec::new();
                     for (row, &hash) in hashes.iter().enumerate() {
-                        if hash % share != t {
+                        // Shared out by middle bits: the table places by the low ones and
+                        // tags by the top ones.
+                        if (hash >> 32) % share != t {
                             continue;
                         }
                         let row = row as u32;
@@ -128,7 +144,11 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> (Vec<u32>, Vec<
             *f = earlier;
         }
     }
-    (first, kinds)
+    Rows {
+        first,
+        kinds,
+        starts,
+    }
 }
 
 /// The thread of each kind (by number): kinds dealt out largest first to the thread with the
