@@ -156,8 +156,7 @@ struct Member {
     /// The incident it is in (its slot), and the next member of that incident.
     incident: u32,
     next: u32,
-    /// Why it is in its incident.
-    rule: &'static str,
+    /// Why it is in its incident (the rule is the kind of detail).
     detail: Detail,
 }
 
@@ -387,8 +386,8 @@ fn off_ray(p: LatLon, from: LatLon, bearing: f64, min_m: f64, max_m: f64) -> (f6
     (across.hypot(beyond), along)
 }
 
-/// A candidate join: its score (lower is closer), the rule and the numbers behind it.
-type Agreement = (f64, &'static str, Detail);
+/// A candidate join: its score (lower is closer) and why (the rule and the numbers behind it).
+type Agreement = (f64, Detail);
 
 /// The slot of incident `id`.
 fn slot(id: u64) -> Option<usize> {
@@ -489,7 +488,7 @@ impl Correlator {
                 incident,
                 reason: Reason {
                     observation: observation.to_owned(),
-                    rule: m.rule,
+                    rule: m.detail.rule(),
                     detail: m.detail.clone(),
                 },
             }
@@ -538,7 +537,7 @@ impl Correlator {
             let id = self.ids.get(i).to_owned();
             reasons.push(Reason {
                 observation: id.clone(),
-                rule: m.rule,
+                rule: m.detail.rule(),
                 detail: m.detail.clone(),
             });
             observations.push(id);
@@ -626,7 +625,6 @@ impl Correlator {
             observer,
             incident: NONE,
             next: NONE,
-            rule: "first",
             detail: Detail::Opened,
         });
         i
@@ -639,9 +637,9 @@ impl Correlator {
         };
         let (kind, place, window) = (m.kind, m.place, m.window);
         match self.best_match(kind, place, window, self.observer_of(i)) {
-            Some((slot, rule, detail)) => self.attach(slot, i, rule, detail),
+            Some((slot, detail)) => self.attach(slot, i, detail),
             None => {
-                self.open(kind, &[i], "first", &Detail::Opened);
+                self.open(kind, &[i], &Detail::Opened);
             }
         }
     }
@@ -664,7 +662,7 @@ impl Correlator {
         place: Place,
         window: (Timestamp, Timestamp),
         observer: &str,
-    ) -> Option<(u32, &'static str, Detail)> {
+    ) -> Option<(u32, Detail)> {
         let until = window.1.checked_add(self.gap).unwrap_or(window.1);
         let centre = place.centre();
         let mut best: Option<(u32, Agreement)> = None;
@@ -684,7 +682,7 @@ impl Correlator {
             for r in self.records.iter().filter(|r| r.alive && r.kind == kind) {
                 consider(&r.summary(self.gap));
             }
-            return best.map(|(slot, (_, rule, detail))| (slot, rule, detail));
+            return best.map(|(slot, (_, detail))| (slot, detail));
         }
         let fine = match place {
             Place::Point { radius_m, .. } => self.grid.fine_reach(radius_m, self.params.slack_m),
@@ -692,7 +690,7 @@ impl Correlator {
         };
         self.grid
             .around(kind, centre, fine, (window.0, until), &mut consider);
-        best.map(|(slot, (_, rule, detail))| (slot, rule, detail))
+        best.map(|(slot, (_, detail))| (slot, detail))
     }
 
     /// Does the incident `s` summarises take an observation at `place` (its centre worked out)
@@ -751,7 +749,6 @@ impl Correlator {
                         (off <= reach).then(|| {
                             (
                                 off / reach.max(1.0),
-                                "near",
                                 Detail::OffBearing(Box::new(OffBearing {
                                     off_m: off,
                                     bearing_deg,
@@ -776,7 +773,6 @@ impl Correlator {
                         r.radius_m + p.slack_m + along.abs() * p.bearing_tolerance_deg.to_radians();
                     return (off <= reach).then_some((
                         off / reach.max(1.0),
-                        "on_bearing",
                         Detail::OnBearing {
                             bearing_deg,
                             off_m: off,
@@ -800,7 +796,6 @@ impl Correlator {
                         (inside(da, min_m, max_m) && inside(db, lo2, hi2)).then(|| {
                             (
                                 0.5,
-                                "crossing",
                                 Detail::Crossing(Box::new(Crossing {
                                     bearing_deg,
                                     other: self.ids.get(i).to_owned(),
@@ -825,7 +820,6 @@ impl Correlator {
                             || {
                                 (
                                     0.8,
-                                    "on_bearing",
                                     Detail::SamePost(Box::new(SamePost {
                                         other: self.ids.get(i).to_owned(),
                                         turn_deg: turn,
@@ -841,19 +835,12 @@ impl Correlator {
     }
 
     /// Opens an incident with `members` (in order), each there for the same reason.
-    fn open(
-        &mut self,
-        kind: EventKind,
-        members: &[u32],
-        rule: &'static str,
-        detail: &Detail,
-    ) -> u64 {
+    fn open(&mut self, kind: EventKind, members: &[u32], detail: &Detail) -> u64 {
         let slot = self.records.len() as u32;
         self.records.push(Record::empty(slot, kind));
         self.live += 1;
         for &i in members {
             if let Some(m) = self.members.get_mut(i as usize) {
-                m.rule = rule;
                 m.detail = detail.clone();
             }
         }
@@ -878,13 +865,12 @@ impl Correlator {
         }
     }
 
-    fn attach(&mut self, slot: u32, i: u32, rule: &'static str, detail: Detail) {
+    fn attach(&mut self, slot: u32, i: u32, detail: Detail) {
         let Some(m) = self.members.get_mut(i as usize) else {
             return;
         };
         m.incident = slot;
         m.next = NONE;
-        m.rule = rule;
         m.detail = detail;
         let Some(r) = self.records.get_mut(slot as usize) else {
             return;
@@ -1021,7 +1007,6 @@ impl Correlator {
         Ok(self.open(
             kind,
             &moved,
-            "split",
             &Detail::Split {
                 from: incident,
                 why: why.to_owned(),
@@ -1051,7 +1036,6 @@ impl Correlator {
         };
         for i in moved {
             if let Some(m) = self.members.get_mut(i as usize) {
-                m.rule = "merged";
                 m.detail = detail.clone();
             }
         }
@@ -1088,7 +1072,6 @@ fn near(
     let d = geo::short_distance_m(at, location);
     (d <= reach && d <= p.max_join_m).then_some((
         d / reach.max(1.0),
-        "near",
         Detail::Near {
             distance_m: d,
             radius_m,

@@ -38,6 +38,20 @@ pub enum Detail {
     Merged { from: u64, why: String },
 }
 
+impl Detail {
+    /// The name of the rule it stands for, as incidents list it.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Detail::Opened => "first",
+            Detail::Near { .. } | Detail::OffBearing(_) => "near",
+            Detail::OnBearing { .. } | Detail::SamePost(_) => "on_bearing",
+            Detail::Crossing(_) => "crossing",
+            Detail::Split { .. } => "split",
+            Detail::Merged { .. } => "merged",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffBearing {
     pub off_m: f64,
