@@ -437,6 +437,26 @@ fn offer_dp(
 ) -> UnitPath {
     let h = m.horizon as usize;
     let of = &m.offers[o];
+    // What each open requirement allows, worked out once rather than week by week (as
+    // `Model::tour_len` would): its position, the first and last start, where tours must end.
+    let open: Vec<(usize, u32, u32, u32, &[f64])> = of
+        .reqs
+        .iter()
+        .filter(|&&r| !closed(r))
+        .filter_map(|&r| {
+            let rq = &m.reqs[r];
+            let lr = index[r];
+            let end = rq.to.min(of.last).min(m.horizon.saturating_sub(1));
+            let p = prefix.get(lr)?;
+            Some((
+                lr,
+                of.earliest.max(rq.from),
+                of.last.min(rq.to),
+                end,
+                &p[..],
+            ))
+        })
+        .collect();
     let mut f = vec![0.0; h + 1];
     let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
     for t in (0..h).rev() {
@@ -445,16 +465,13 @@ fn offer_dp(
         if tw < of.earliest || tw > of.last {
             continue;
         }
-        for &r in &of.reqs {
-            if closed(r) {
+        for &(lr, first, last, end, p) in &open {
+            if tw < first || tw > last {
                 continue;
             }
-            let Some(len) = m.tour_len(o, r, tw) else {
-                continue;
-            };
-            let lr = index[r];
+            let len = of.tour.min(end - tw + 1);
             let next = m.busy_end(o, tw, len) as usize;
-            let v = prefix[lr][t + len as usize] - prefix[lr][t] + f[next];
+            let v = p[t + len as usize] - p[t] + f[next];
             if v > f[t] + 1e-12 {
                 f[t] = v;
                 choice[t] = Some((lr, len));
