@@ -55,13 +55,16 @@ enum Level {
 
 /// A cell of one level and kind in one bucket, packed in a word: the column, row and bucket
 /// each keep their low bits (20, 20 and 18: every column, rows within 90° and buckets within
-/// 179 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
+/// about 60 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
 /// few incidents more, which the caller's own checks of distance and time turn away.
 type Key = u64;
 
+/// Buckets this far apart share a key.
+const KEY_BUCKETS: i64 = 1 << 18;
+
 fn key(level: Level, kind: EventKind, col: i64, row: i64, t: i64) -> Key {
     const LOW20: u64 = (1 << 20) - 1;
-    const LOW18: u64 = (1 << 18) - 1;
+    const LOW18: u64 = (KEY_BUCKETS - 1) as u64;
     (col as u64 & LOW20)
         | ((row as u64 & LOW20) << 20)
         | ((t as u64 & LOW18) << 40)
@@ -96,6 +99,33 @@ impl Cell {
         match self {
             Cell::One(first) => *self = Cell::Many(vec![*first, s]),
             Cell::Many(v) => v.push(s),
+        }
+    }
+
+    /// The cell's key was filed for bucket `t`, now before the `floor`: drops its incidents,
+    /// but for any also filed here for a bucket from the floor on (one [`KEY_BUCKETS`] later
+    /// shares the key). True when nothing is left.
+    fn retire(&mut self, t: i64, floor: i64) -> bool {
+        let needed = |s: &Summary| {
+            let (first, last) = (
+                bucket(s.from).max(floor),
+                bucket(s.until).max(bucket(s.from)),
+            );
+            // The first bucket from `first` on that shares `t`'s key.
+            let periods = ((first - t).max(0) + KEY_BUCKETS - 1) / KEY_BUCKETS;
+            let next = t + periods * KEY_BUCKETS;
+            next <= last
+        };
+        match self {
+            Cell::One(s) => !needed(s),
+            Cell::Many(v) => {
+                v.retain(needed);
+                let empty = v.is_empty();
+                if let [only] = v[..] {
+                    *self = Cell::One(only);
+                }
+                empty
+            }
         }
     }
 
@@ -224,11 +254,13 @@ impl Grid {
         }
         sweep.floor = floor;
         let kept = sweep.keys.split_off(&floor);
-        for key in std::mem::replace(&mut sweep.keys, kept)
-            .into_values()
-            .flatten()
+        for (t, key) in std::mem::replace(&mut sweep.keys, kept)
+            .into_iter()
+            .flat_map(|(t, keys)| keys.into_iter().map(move |k| (t, k)))
         {
-            self.cells.remove(&key);
+            if self.cells.get_mut(&key).is_some_and(|c| c.retire(t, floor)) {
+                self.cells.remove(&key);
+            }
         }
     }
 
@@ -506,6 +538,14 @@ mod tests {
         // Retiring past everything leaves nothing.
         g.retire_before(summary(0, at, hours(48), 100.0, true).from);
         assert!(g.cells.is_empty());
+        // An incident whose bucket shares a cell's key with an earlier one, KEY_BUCKETS later,
+        // stays when the earlier one is retired.
+        let far = KEY_BUCKETS * BUCKET_S / 60;
+        g.put(kind, summary(20, at, hours(50), 100.0, true));
+        g.put(kind, summary(21, at, hours(50) + far, 100.0, true));
+        assert_eq!(g.cells.len(), 1);
+        g.retire_before(summary(0, at, hours(60), 100.0, true).from);
+        assert_eq!(found_at(&g, hours(50) + far), [21]);
     }
 
     /// Whatever the latitude, longitude, bearing, level or time, an incident within reach and
