@@ -630,7 +630,8 @@ impl Correlator {
         i
     }
 
-    /// Puts member `i`, just pushed, in the closest incident it may join, or opens one.
+    /// Puts member `i`, pushed and in no incident yet, in the closest incident it may join, or
+    /// opens one.
     fn correlate_member(&mut self, i: u32) {
         let Some(m) = self.members.get(i as usize) else {
             return;
