@@ -195,7 +195,7 @@ mod tests {
         assert!(distance_m(back, q) < 0.5);
     }
 
-    /// Short distances agree with the great circle to millimetres, whatever the latitude or
+    /// Short distances agree with the great circle to a centimetre, whatever the latitude or
     /// direction, across the antimeridian included.
     #[test]
     fn short_distances_agree_with_the_great_circle() {
