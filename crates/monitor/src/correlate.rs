@@ -664,6 +664,10 @@ impl Correlator {
         window: (Timestamp, Timestamp),
         observer: &str,
     ) -> Option<(u32, Detail)> {
+        // A window longer than an incident may span joins nothing: no lookup at all.
+        if too_long(&self.params, window.0, window.1) {
+            return None;
+        }
         let until = window.1.checked_add(self.gap).unwrap_or(window.1);
         let centre = place.centre();
         let mut best: Option<(u32, Agreement)> = None;
@@ -709,8 +713,7 @@ impl Correlator {
         if s.from > until || from > s.until {
             return None;
         }
-        let span = s.to.max(to).as_second() - s.from.min(from).as_second();
-        if span > i64::from(p.max_span_min) * 60 {
+        if too_long(p, s.from.min(from), s.to.max(to)) {
             return None;
         }
         match place {
@@ -928,7 +931,13 @@ impl Correlator {
             return;
         };
         (r.location, r.radius_m, r.has_point) = (location, radius_m, has_point);
-        self.grid.put(r.kind, r.summary(self.gap));
+        // An incident already longer than the span cap can take no one more, so it is not
+        // filed: a window of years would otherwise fill thousands of time buckets.
+        if too_long(&self.params, r.from, r.to) {
+            self.grid.remove(slot);
+        } else {
+            self.grid.put(r.kind, r.summary(self.gap));
+        }
     }
 
     /// The positions of `observations` in incident `id`, once each, in no set order.
@@ -1050,6 +1059,11 @@ impl Correlator {
         self.recompute(sa);
         Ok(a)
     }
+}
+
+/// Whether times `from` to `to` span more than an incident may ([`Params::max_span_min`]).
+fn too_long(p: &Params, from: Timestamp, to: Timestamp) -> bool {
+    to.as_second().saturating_sub(from.as_second()) > i64::from(p.max_span_min) * 60
 }
 
 /// A point near an incident located by points: within the two radii combined and the slack,

@@ -264,6 +264,12 @@ impl Grid {
         }
     }
 
+    /// How many cells hold incidents.
+    #[cfg(test)]
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
     /// How far a point with this radius must look among the fine cells so that every
     /// incident there within their radii combined and `slack_m` is found.
     pub fn fine_reach(&self, radius_m: f64, slack_m: f64) -> f64 {

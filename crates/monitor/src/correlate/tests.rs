@@ -355,7 +355,9 @@ fn generated(i: usize, g: &Generated) -> Observation {
         }
     };
     let post = destination(EVENT, a, 2_000.0 + d);
-    let mut v = json!({"id": format!("o{i}"), "observed_from": t(minute), "observed_to": t(minute + 2),
+    // Now and then a window of two days, longer than any incident may span.
+    let length = if r > 380.0 { 2 * 24 * 60 } else { 2 };
+    let mut v = json!({"id": format!("o{i}"), "observed_from": t(minute), "observed_to": t(minute + length),
         "reported": t(minute + 30), "observer": "patrol",
         "location": location, "kind": if shelling { "shelling" } else { "drone_strike" },
         "count": {"low": 1, "best": 1 + (i % 3) as u32, "high": 4}});
@@ -380,6 +382,32 @@ fn head_of(i: &Incident) -> Head {
         against_coalition: i.against_coalition,
         releasability: i.releasability,
     }
+}
+
+/// Windows of decades (hostile or mistaken input) join nothing, as the span cap says, and cost
+/// the index nothing: before, each filled a cell for every two hours it covered.
+#[test]
+fn windows_of_years_join_nothing_and_fill_no_index() {
+    let mut c = Correlator::new(Params::default());
+    for i in 0..20 {
+        let o: Observation = serde_json::from_value(json!({"id": format!("L{i}"),
+            "observed_from": "2000-01-01T00:00:00Z", "observed_to": "2050-01-01T00:00:00Z",
+            "reported": "2050-01-02T00:00:00Z", "observer": "patrol", "kind": "shelling",
+            "location": point(EVENT, 100.0), "count": {"low": 1, "best": 1, "high": 1}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let outcome = feed(&mut c, &o);
+        assert!(matches!(outcome, Outcome::Opened { .. }), "{outcome:?}");
+    }
+    assert_eq!(c.incident_count(), 20);
+    assert_eq!(c.grid.cell_count(), 0);
+    // A short window at the same place and time still opens its own incident, and is filed.
+    let o: Observation = serde_json::from_value(json!({"id": "S1",
+        "observed_from": "2025-03-18T12:00:00Z", "observed_to": "2025-03-18T12:02:00Z",
+        "reported": "2025-03-18T12:30:00Z", "observer": "patrol", "kind": "shelling",
+        "location": point(EVENT, 100.0), "count": {"low": 1, "best": 1, "high": 1}}))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(feed(&mut c, &o), Outcome::Opened { .. }));
+    assert!(c.grid.cell_count() > 0);
 }
 
 proptest::proptest! {
