@@ -194,6 +194,56 @@ impl PointSums {
     }
 }
 
+/// Where an incident's bearings cross each other, summed in metres about the first crossing,
+/// and the longest range from a post to any of them. A bearing that joins adds its crossings
+/// with the bearings before it, so locating an incident of many bearings stays cheap.
+#[derive(Debug, Clone, Copy)]
+struct Crossings {
+    origin: geo::Local,
+    sx: f64,
+    sy: f64,
+    n: f64,
+    range_m: f64,
+}
+
+impl Crossings {
+    /// Adds the crossings of a bearing from `from` on `bearing_deg` with `earlier` bearings
+    /// (post, bearing), in order.
+    fn add(
+        sums: &mut Option<Box<Self>>,
+        earlier: impl Iterator<Item = (LatLon, f64)>,
+        (from, bearing_deg): (LatLon, f64),
+    ) {
+        for (f, b) in earlier {
+            if let Some((at, da, db)) = geo::cross_bearings(f, b, from, bearing_deg) {
+                let s = sums.get_or_insert_with(|| {
+                    Box::new(Crossings {
+                        origin: geo::Local::new(at),
+                        sx: 0.0,
+                        sy: 0.0,
+                        n: 0.0,
+                        range_m: 0.0,
+                    })
+                });
+                let (x, y) = s.origin.xy(at);
+                s.sx += x;
+                s.sy += y;
+                s.n += 1.0;
+                s.range_m = s.range_m.max(da.max(db));
+            }
+        }
+    }
+
+    /// The mean crossing, and how far off it may be: the slack plus the bearing tolerance at
+    /// the longest range.
+    fn place(&self, p: &Params) -> (LatLon, f64) {
+        (
+            self.origin.at(self.sx / self.n, self.sy / self.n),
+            p.slack_m + self.range_m * p.bearing_tolerance_deg.to_radians(),
+        )
+    }
+}
+
 /// An incident as the correlator keeps it: its members, as a list through [`Member::next`],
 /// and what they add up to.
 #[derive(Debug, Clone)]
@@ -212,6 +262,9 @@ struct Record {
     /// Located by at least one point (not by bearings alone).
     has_point: bool,
     points: Option<PointSums>,
+    /// Where its bearings cross each other, kept up as bearings join (boxed: most incidents
+    /// have none).
+    crossings: Option<Box<Crossings>>,
     count: Count,
     against_coalition: bool,
     /// The strictest of its members'.
@@ -263,6 +316,7 @@ impl Record {
             radius_m: 0.0,
             has_point: false,
             points: None,
+            crossings: None,
             count: Count {
                 low: 0,
                 best: 0,
@@ -892,6 +946,25 @@ impl Correlator {
         ) {
             r.absorb(m);
         }
+        if let Some(Place::Ray {
+            from, bearing_deg, ..
+        }) = self.members.get(i as usize).map(|m| m.place)
+        {
+            let mut crossings = self
+                .records
+                .get_mut(slot as usize)
+                .and_then(|r| r.crossings.take());
+            if let Some(r) = self.records.get(slot as usize) {
+                let earlier = self
+                    .members_of(r)
+                    .take_while(|&(j, _)| j != i)
+                    .filter_map(|(_, m)| ray_of(&m.place));
+                Crossings::add(&mut crossings, earlier, (from, bearing_deg));
+            }
+            if let Some(r) = self.records.get_mut(slot as usize) {
+                r.crossings = crossings;
+            }
+        }
         self.locate(slot);
     }
 
@@ -902,8 +975,13 @@ impl Correlator {
         };
         let mut fresh = Record::empty(slot, r.kind);
         (fresh.head, fresh.tail, fresh.len) = (r.head, r.tail, r.len);
+        let mut rays: Vec<(LatLon, f64)> = Vec::new();
         for (_, m) in self.members_of(r) {
             fresh.absorb(m);
+            if let Some(ray) = ray_of(&m.place) {
+                Crossings::add(&mut fresh.crossings, rays.iter().copied(), ray);
+                rays.push(ray);
+            }
         }
         if let Some(r) = self.records.get_mut(slot as usize) {
             *r = fresh;
@@ -916,16 +994,22 @@ impl Correlator {
         let Some(r) = self.records.get(slot as usize) else {
             return;
         };
-        let (location, radius_m, has_point) = match &r.points {
-            Some(sums) => {
+        let (location, radius_m, has_point) = match (&r.points, &r.crossings) {
+            (Some(sums), _) => {
                 let (at, radius) = sums.place();
                 (at, radius, true)
             }
-            None => {
-                let places: Vec<Place> = self.members_of(r).map(|(_, m)| m.place).collect();
-                let (at, radius) = place_by_bearings(&self.params, &places);
+            (None, Some(crossings)) => {
+                let (at, radius) = crossings.place(&self.params);
                 (at, radius, false)
             }
+            // Bearings that cross nowhere: the first observation's place stands for it.
+            (None, None) => self
+                .members
+                .get(r.head as usize)
+                .map_or((LatLon { lat: 0.0, lon: 0.0 }, 0.0, false), |m| {
+                    (m.place.centre(), m.place.radius_m(), false)
+                }),
         };
         let Some(r) = self.records.get_mut(slot as usize) else {
             return;
@@ -1066,6 +1150,16 @@ fn too_long(p: &Params, from: Timestamp, to: Timestamp) -> bool {
     to.as_second().saturating_sub(from.as_second()) > i64::from(p.max_span_min) * 60
 }
 
+/// A bearing's post and direction.
+fn ray_of(place: &Place) -> Option<(LatLon, f64)> {
+    match *place {
+        Place::Ray {
+            from, bearing_deg, ..
+        } => Some((from, bearing_deg)),
+        Place::Point { .. } => None,
+    }
+}
+
 /// A point near an incident located by points: within the two radii combined and the slack,
 /// and never further than `max_join_m`. The radii are combined as independent errors are
 /// (the root of the sum of their squares), as the incident's own radius is.
@@ -1094,53 +1188,4 @@ fn near(
             slack_m: p.slack_m,
         },
     ))
-}
-
-/// Where bearings alone put an incident, and how far off that may be: the mean of their
-/// crossings; failing that, the first member's place.
-fn place_by_bearings(p: &Params, places: &[Place]) -> (LatLon, f64) {
-    let mut crossings = Vec::new();
-    for (i, a) in places.iter().enumerate() {
-        for b in places.get(i + 1..).unwrap_or_default() {
-            if let (
-                Place::Ray {
-                    from: fa,
-                    bearing_deg: ba,
-                    ..
-                },
-                Place::Ray {
-                    from: fb,
-                    bearing_deg: bb,
-                    ..
-                },
-            ) = (a, b)
-            {
-                if let Some((at, da, db)) = geo::cross_bearings(*fa, *ba, *fb, *bb) {
-                    crossings.push((at, da.max(db)));
-                }
-            }
-        }
-    }
-    match crossings.first() {
-        Some(&(origin, _)) => {
-            let n = crossings.len() as f64;
-            let (mut sx, mut sy) = (0.0, 0.0);
-            let mut range: f64 = 0.0;
-            for (at, r) in &crossings {
-                let (x, y) = geo::local_xy(origin, *at);
-                sx += x;
-                sy += y;
-                range = range.max(*r);
-            }
-            (
-                geo::from_local_xy(origin, sx / n, sy / n),
-                p.slack_m + range * p.bearing_tolerance_deg.to_radians(),
-            )
-        }
-        None => places
-            .first()
-            .map_or((LatLon { lat: 0.0, lon: 0.0 }, 0.0), |place| {
-                (place.centre(), place.radius_m())
-            }),
-    }
 }
