@@ -224,11 +224,10 @@ pub struct AuditPage {
     pub rows: Vec<AuditEntry>,
 }
 
-/// Reads only the window's rows (the database sorts, skips and counts), from one snapshot so
-/// that the total and the rows agree.
+/// Reads only the window's rows (the database sorts, skips and counts), in `tx`: one snapshot
+/// (`SqlStore::read_tx`), so that the total and the rows agree.
 pub(crate) async fn page(
-    pool: &sqlx::AnyPool,
-    backend: crate::Backend,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     viewer: &Viewer,
     f: &crate::AuditFilter,
     window: AuditWindow,
@@ -239,28 +238,20 @@ pub(crate) async fn page(
     let offset = i64::try_from(window.offset).unwrap_or(i64::MAX);
     // Counted apart: a window count over the rows would make the database read every
     // matching row, values and all, to return a page of them.
-    let mut tx = pool.begin().await?;
-    // SQLite reads a transaction from one snapshot; PostgreSQL does so when asked.
-    if backend == crate::Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
     let count = format!(
         "SELECT COUNT(*) AS matching FROM audit_log WHERE {}",
         w.clause
     );
     let total: i64 = w
         .bind(sqlx::query(&count))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("matching")?;
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_log WHERE {} ORDER BY seq {order} LIMIT {limit} OFFSET {offset}",
         w.clause
     );
-    let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await?;
     Ok(AuditPage {
         total: u64::try_from(total).unwrap_or(0),
         rows: rows.iter().map(entry).collect::<Result<_>>()?,

@@ -1538,7 +1538,10 @@ impl Store for SqlStore {
         filter: &AuditFilter,
         window: AuditWindow,
     ) -> Result<AuditPage> {
-        audit::page(&self.pool, self.backend, viewer, filter, window).await
+        let mut tx = self.read_tx().await?;
+        let page = audit::page(&mut tx, viewer, filter, window).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     async fn verify_audit(&self) -> Result<AuditReport> {
