@@ -9,7 +9,7 @@
 //! bound. The same prices, and each offer's value-to-go `F_o[t]`, guide the construction of
 //! plans and estimate what one more unit of an offer is worth.
 
-use crate::model::{Component, Model};
+use crate::model::{Component, Model, Starts};
 
 /// Components whose one step costs more DP cells ([`step_cells`]) than this take
 /// shorter first steps ([`SHORT_FIRST_STEP`] of the Polyak length instead of all of it).
@@ -437,24 +437,14 @@ fn offer_dp(
 ) -> UnitPath {
     let h = m.horizon as usize;
     let of = &m.offers[o];
-    // What each open requirement allows, worked out once rather than week by week (as
-    // `Model::tour_len` would): its position, the first and last start, where tours must end.
-    let open: Vec<(usize, u32, u32, u32, &[f64])> = of
+    // Each open requirement's start weeks and prices, worked out once rather than week by week.
+    let open: Vec<(usize, Starts, &[f64])> = of
         .reqs
         .iter()
         .filter(|&&r| !closed(r))
         .filter_map(|&r| {
-            let rq = &m.reqs[r];
             let lr = index[r];
-            let end = rq.to.min(of.last).min(m.horizon.saturating_sub(1));
-            let p = prefix.get(lr)?;
-            Some((
-                lr,
-                of.earliest.max(rq.from),
-                of.last.min(rq.to),
-                end,
-                &p[..],
-            ))
+            Some((lr, m.starts(o, r), prefix.get(lr)?.as_slice()))
         })
         .collect();
     let mut f = vec![0.0; h + 1];
@@ -465,11 +455,10 @@ fn offer_dp(
         if tw < of.earliest || tw > of.last {
             continue;
         }
-        for &(lr, first, last, end, p) in &open {
-            if tw < first || tw > last {
+        for &(lr, starts, p) in &open {
+            let Some(len) = starts.len(tw) else {
                 continue;
-            }
-            let len = of.tour.min(end - tw + 1);
+            };
             let next = m.busy_end(o, tw, len) as usize;
             let v = p[t + len as usize] - p[t] + f[next];
             if v > f[t] + 1e-12 {

@@ -39,6 +39,28 @@ pub(crate) struct MReq {
     pub offers: Vec<usize>,
 }
 
+/// The weeks a tour of one offer on one requirement may start, and where it must end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Starts {
+    pub first: u32,
+    pub last: u32,
+    /// The last week a tour may cover: the requirement's or the offer's end, or the horizon's.
+    end: u32,
+    tour: u32,
+}
+
+impl Starts {
+    /// Length of a tour starting in week `s`, or `None` when it may not start then. Tours last
+    /// `tour_weeks`, cut short only at the end of the requirement's window, the offer's
+    /// `to_week` or the horizon.
+    pub fn len(&self, s: u32) -> Option<u32> {
+        if s < self.first || s > self.last {
+            return None;
+        }
+        Some(self.tour.min(self.end.checked_sub(s)? + 1))
+    }
+}
+
 /// Offers and requirements that interact only with each other.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Component {
@@ -139,16 +161,22 @@ impl Model {
         }
     }
 
-    /// Length of a tour of offer `o` on requirement `r` starting in week `s`, or `None` when it
-    /// may not start then. Tours last `tour_weeks`, cut short only at the end of the requirement's
-    /// window, the offer's `to_week` or the horizon.
-    pub fn tour_len(&self, o: usize, r: usize, s: u32) -> Option<u32> {
+    /// When tours of offer `o` on requirement `r` may start, and how long each lasts: worked
+    /// out once for loops over many weeks.
+    pub fn starts(&self, o: usize, r: usize) -> Starts {
         let (of, rq) = (&self.offers[o], &self.reqs[r]);
-        if s < of.earliest.max(rq.from) || s > of.last.min(rq.to) {
-            return None;
+        Starts {
+            first: of.earliest.max(rq.from),
+            last: of.last.min(rq.to),
+            end: rq.to.min(of.last).min(self.horizon.saturating_sub(1)),
+            tour: of.tour,
         }
-        let end = rq.to.min(of.last).min(self.horizon - 1);
-        Some(of.tour.min(end - s + 1))
+    }
+
+    /// Length of a tour of offer `o` on requirement `r` starting in week `s`, or `None` when it
+    /// may not start then (see [`Starts::len`]).
+    pub fn tour_len(&self, o: usize, r: usize, s: u32) -> Option<u32> {
+        self.starts(o, r).len(s)
     }
 
     /// Weeks a tour keeps its units busy (tour plus dwell), clipped to the horizon.
