@@ -160,49 +160,43 @@ struct Member {
     detail: Detail,
 }
 
-/// Inverse-variance sums over an incident's point members, in metres from the first point.
+/// A weighted mean of places, summed in metres about the first place added.
 #[derive(Debug, Clone, Copy)]
-struct PointSums {
+struct LocalMean {
     origin: geo::Local,
     sx: f64,
     sy: f64,
     sw: f64,
 }
 
-impl PointSums {
-    fn add(sums: &mut Option<Self>, at: LatLon, radius_m: f64) {
-        let r = radius_m.max(1.0);
-        let w = 1.0 / (r * r);
-        let s = sums.get_or_insert_with(|| PointSums {
-            origin: geo::Local::new(at),
+impl LocalMean {
+    fn new(origin: LatLon) -> Self {
+        Self {
+            origin: geo::Local::new(origin),
             sx: 0.0,
             sy: 0.0,
             sw: 0.0,
-        });
-        let (x, y) = s.origin.xy(at);
-        s.sx += w * x;
-        s.sy += w * y;
-        s.sw += w;
+        }
     }
 
-    /// The weighted mean and its radius.
-    fn place(&self) -> (LatLon, f64) {
-        (
-            self.origin.at(self.sx / self.sw, self.sy / self.sw),
-            (1.0 / self.sw).sqrt(),
-        )
+    fn add(&mut self, at: LatLon, w: f64) {
+        let (x, y) = self.origin.xy(at);
+        self.sx += w * x;
+        self.sy += w * y;
+        self.sw += w;
+    }
+
+    fn mean(&self) -> LatLon {
+        self.origin.at(self.sx / self.sw, self.sy / self.sw)
     }
 }
 
-/// Where an incident's bearings cross each other, summed in metres about the first crossing,
-/// and the longest range from a post to any of them. A bearing that joins adds its crossings
-/// with the bearings before it, so locating an incident of many bearings stays cheap.
+/// Where an incident's bearings cross each other (their mean), and the longest range from a
+/// post to any of them. A bearing that joins adds its crossings with the bearings before it,
+/// so locating an incident of many bearings stays cheap.
 #[derive(Debug, Clone, Copy)]
 struct Crossings {
-    origin: geo::Local,
-    sx: f64,
-    sy: f64,
-    n: f64,
+    mean: LocalMean,
     range_m: f64,
 }
 
@@ -218,17 +212,11 @@ impl Crossings {
             if let Some((at, da, db)) = geo::cross_bearings(f, b, from, bearing_deg) {
                 let s = sums.get_or_insert_with(|| {
                     Box::new(Crossings {
-                        origin: geo::Local::new(at),
-                        sx: 0.0,
-                        sy: 0.0,
-                        n: 0.0,
+                        mean: LocalMean::new(at),
                         range_m: 0.0,
                     })
                 });
-                let (x, y) = s.origin.xy(at);
-                s.sx += x;
-                s.sy += y;
-                s.n += 1.0;
+                s.mean.add(at, 1.0);
                 s.range_m = s.range_m.max(da.max(db));
             }
         }
@@ -238,7 +226,7 @@ impl Crossings {
     /// the longest range.
     fn place(&self, p: &Params) -> (LatLon, f64) {
         (
-            self.origin.at(self.sx / self.n, self.sy / self.n),
+            self.mean.mean(),
             p.slack_m + self.range_m * p.bearing_tolerance_deg.to_radians(),
         )
     }
@@ -261,7 +249,8 @@ struct Record {
     radius_m: f64,
     /// Located by at least one point (not by bearings alone).
     has_point: bool,
-    points: Option<PointSums>,
+    /// Inverse-variance mean of its point members.
+    points: Option<LocalMean>,
     /// Where its bearings cross each other, kept up as bearings join (boxed: most incidents
     /// have none).
     crossings: Option<Box<Crossings>>,
@@ -339,7 +328,10 @@ impl Record {
         self.against_coalition |= m.against_coalition;
         self.releasability = self.releasability.max(m.releasability);
         if let Place::Point { at, radius_m } = m.place {
-            PointSums::add(&mut self.points, at, radius_m);
+            let r = radius_m.max(1.0);
+            self.points
+                .get_or_insert_with(|| LocalMean::new(at))
+                .add(at, 1.0 / (r * r));
         }
     }
 }
@@ -946,23 +938,17 @@ impl Correlator {
         ) {
             r.absorb(m);
         }
-        if let Some(Place::Ray {
-            from, bearing_deg, ..
-        }) = self.members.get(i as usize).map(|m| m.place)
-        {
-            let mut crossings = self
-                .records
-                .get_mut(slot as usize)
-                .and_then(|r| r.crossings.take());
-            if let Some(r) = self.records.get(slot as usize) {
-                let earlier = self
-                    .members_of(r)
-                    .take_while(|&(j, _)| j != i)
-                    .filter_map(|(_, m)| ray_of(&m.place));
-                Crossings::add(&mut crossings, earlier, (from, bearing_deg));
-            }
+        if let Some(ray) = self.members.get(i as usize).and_then(|m| ray_of(&m.place)) {
+            // Its crossings with the bearings before it.
+            let earlier: Vec<(LatLon, f64)> =
+                self.records.get(slot as usize).map_or_else(Vec::new, |r| {
+                    self.members_of(r)
+                        .take_while(|&(j, _)| j != i)
+                        .filter_map(|(_, m)| ray_of(&m.place))
+                        .collect()
+                });
             if let Some(r) = self.records.get_mut(slot as usize) {
-                r.crossings = crossings;
+                Crossings::add(&mut r.crossings, earlier.into_iter(), ray);
             }
         }
         self.locate(slot);
@@ -995,10 +981,7 @@ impl Correlator {
             return;
         };
         let (location, radius_m, has_point) = match (&r.points, &r.crossings) {
-            (Some(sums), _) => {
-                let (at, radius) = sums.place();
-                (at, radius, true)
-            }
+            (Some(points), _) => (points.mean(), (1.0 / points.sw).sqrt(), true),
             (None, Some(crossings)) => {
                 let (at, radius) = crossings.place(&self.params);
                 (at, radius, false)
