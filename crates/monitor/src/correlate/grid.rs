@@ -453,6 +453,12 @@ mod tests {
         }
     }
 
+    /// Where the tests' incidents are.
+    const AT: LatLon = LatLon {
+        lat: 48.0,
+        lon: 37.9,
+    };
+
     /// The slots a lookup reads for a point with a 100 m radius at `at`, seen at `minute`,
     /// sorted.
     fn read_around(g: &Grid, kind: EventKind, at: LatLon, minute: i64) -> Vec<u32> {
@@ -475,10 +481,7 @@ mod tests {
     fn incidents_sharing_a_key_are_each_read_until_removed() {
         let mut g = Grid::new(5_000.0);
         let kind = EventKind::Shelling;
-        let at = LatLon {
-            lat: 48.0,
-            lon: 37.9,
-        };
+        let at = AT;
         let far = (1_i64 << 18) * BUCKET_S / 60;
         let same_key = [
             summary(1, at, 0, 100.0, true),
@@ -509,10 +512,7 @@ mod tests {
     fn retired_buckets_are_dropped_and_not_filed_again() {
         let mut g = Grid::sweeping(5_000.0);
         let kind = EventKind::Shelling;
-        let at = LatLon {
-            lat: 48.0,
-            lon: 37.9,
-        };
+        let at = AT;
         let hours = |h: i64| h * 60;
         // One incident in each of eight buckets, and a long one over all of them.
         for b in 0..8 {
