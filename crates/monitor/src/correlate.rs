@@ -18,7 +18,7 @@ mod tests;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Serialize;
 
 use domain::access::Releasability;
@@ -29,6 +29,34 @@ use crate::model::{Count, EventKind, Observation, Place};
 pub use batch::{correlate_batch, Assigned};
 pub use detail::{Crossing, Detail, OffBearing, SamePost};
 use grid::{Grid, Summary};
+
+/// A time as the correlator keeps it: milliseconds since the Unix epoch. Window starts are
+/// rounded down and ends up, so a window is never narrowed; every time jiff can hold fits.
+type Millis = i64;
+
+fn millis_down(t: Timestamp) -> Millis {
+    // The fraction has the sign of the time: rounding it down rounds the time down.
+    t.as_second() * 1000 + i64::from(t.subsec_nanosecond()).div_euclid(1_000_000)
+}
+
+fn millis_up(t: Timestamp) -> Millis {
+    t.as_second() * 1000 - i64::from(-t.subsec_nanosecond()).div_euclid(1_000_000)
+}
+
+fn timestamp(ms: Millis) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
+}
+
+/// An observation's window widened by its precision ([`Observation::window`]), in
+/// milliseconds.
+fn window_of(o: &Observation) -> (Millis, Millis) {
+    let (from, to) = o.window();
+    (millis_down(from), millis_up(to))
+}
 
 /// Correlation settings; the defaults are documented in `docs/monitoring.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
@@ -146,7 +174,7 @@ const NONE: u32 = u32::MAX;
 struct Member {
     kind: EventKind,
     place: Place,
-    window: (Timestamp, Timestamp),
+    window: (Millis, Millis),
     count: Count,
     against_coalition: bool,
     releasability: Releasability,
@@ -243,8 +271,8 @@ struct Record {
     head: u32,
     tail: u32,
     len: u32,
-    from: Timestamp,
-    to: Timestamp,
+    from: Millis,
+    to: Millis,
     location: LatLon,
     radius_m: f64,
     /// Located by at least one point (not by bearings alone).
@@ -269,8 +297,8 @@ impl Record {
         Head {
             id: self.id(),
             kind: self.kind,
-            from: self.from,
-            to: self.to,
+            from: timestamp(self.from),
+            to: timestamp(self.to),
             location: self.location,
             radius_m: self.radius_m,
             against_coalition: self.against_coalition,
@@ -279,13 +307,13 @@ impl Record {
     }
 
     /// What the index keeps of it; `gap` is how far apart windows still join.
-    fn summary(&self, gap: SignedDuration) -> Summary {
+    fn summary(&self, gap: Millis) -> Summary {
         Summary {
             slot: self.slot,
             has_point: self.has_point,
             from: self.from,
             to: self.to,
-            until: self.to.checked_add(gap).unwrap_or(self.to),
+            until: self.to.saturating_add(gap),
             location: self.location,
             radius_m: self.radius_m,
         }
@@ -299,8 +327,8 @@ impl Record {
             head: NONE,
             tail: NONE,
             len: 0,
-            from: Timestamp::MAX,
-            to: Timestamp::MIN,
+            from: Millis::MAX,
+            to: Millis::MIN,
             location: LatLon { lat: 0.0, lon: 0.0 },
             radius_m: 0.0,
             has_point: false,
@@ -399,7 +427,8 @@ type Hasher = hashbrown::DefaultHashBuilder;
 
 pub struct Correlator {
     params: Params,
-    gap: SignedDuration,
+    /// How far apart windows still join ([`Params::max_gap_min`]).
+    gap: Millis,
     ids: Ids,
     /// One per observation, at the position of its id.
     members: Vec<Member>,
@@ -444,7 +473,7 @@ impl Correlator {
     pub fn new(params: Params) -> Self {
         Self {
             params,
-            gap: SignedDuration::from_mins(i64::from(params.max_gap_min)),
+            gap: i64::from(params.max_gap_min) * 60_000,
             ids: Ids::default(),
             members: Vec::new(),
             records: Vec::new(),
@@ -594,8 +623,8 @@ impl Correlator {
         Incident {
             id: r.id(),
             kind: r.kind,
-            from: r.from,
-            to: r.to,
+            from: timestamp(r.from),
+            to: timestamp(r.to),
             location: r.location,
             radius_m: r.radius_m,
             count: r.count,
@@ -664,7 +693,7 @@ impl Correlator {
         self.members.push(Member {
             kind: o.kind,
             place,
-            window: o.window(),
+            window: window_of(o),
             count: o.count,
             against_coalition: o.against_coalition,
             releasability: o.releasability,
@@ -685,10 +714,24 @@ impl Correlator {
         let (kind, place, window) = (m.kind, m.place, m.window);
         match self.best_match(kind, place, window, self.observer_of(i)) {
             Some((slot, detail)) => self.attach(slot, i, detail),
-            None => {
-                self.open(kind, &[i], &Detail::Opened);
-            }
+            None => self.open_one(kind, i),
         }
+    }
+
+    /// Opens an incident of member `i` alone: [`Correlator::open`] without working out
+    /// afresh what one member adds up to.
+    fn open_one(&mut self, kind: EventKind, i: u32) {
+        let slot = self.records.len() as u32;
+        let mut r = Record::empty(slot, kind);
+        let Some(m) = self.members.get_mut(i as usize) else {
+            return;
+        };
+        (m.incident, m.next, m.detail) = (slot, NONE, Detail::Opened);
+        r.absorb(m);
+        (r.head, r.tail, r.len) = (i, i, 1);
+        self.records.push(r);
+        self.live += 1;
+        self.locate(slot);
     }
 
     /// The number standing for an observer id.
@@ -707,14 +750,14 @@ impl Correlator {
         &self,
         kind: EventKind,
         place: Place,
-        window: (Timestamp, Timestamp),
+        window: (Millis, Millis),
         observer: &str,
     ) -> Option<(u32, Detail)> {
         // A window longer than an incident may span joins nothing: no lookup at all.
         if too_long(&self.params, window.0, window.1) {
             return None;
         }
-        let until = window.1.checked_add(self.gap).unwrap_or(window.1);
+        let until = window.1.saturating_add(self.gap);
         let centre = place.centre();
         let mut best: Option<(u32, Agreement)> = None;
         let mut consider = |s: &Summary| {
@@ -751,7 +794,7 @@ impl Correlator {
         s: &Summary,
         place: Place,
         centre: LatLon,
-        (from, to, until): (Timestamp, Timestamp, Timestamp),
+        (from, to, until): (Millis, Millis, Millis),
         observer: &str,
     ) -> Option<Agreement> {
         let p = &self.params;
@@ -1129,8 +1172,8 @@ impl Correlator {
 }
 
 /// Whether times `from` to `to` span more than an incident may ([`Params::max_span_min`]).
-fn too_long(p: &Params, from: Timestamp, to: Timestamp) -> bool {
-    to.as_second().saturating_sub(from.as_second()) > i64::from(p.max_span_min) * 60
+fn too_long(p: &Params, from: Millis, to: Millis) -> bool {
+    to.saturating_sub(from) > i64::from(p.max_span_min) * 60_000
 }
 
 /// A bearing's post and direction.

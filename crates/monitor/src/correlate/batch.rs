@@ -13,11 +13,9 @@
 
 use std::hash::BuildHasher;
 
-use jiff::Timestamp;
-
 use crate::model::{Observation, Place};
 
-use super::{Correlator, Hasher, Params, NONE};
+use super::{window_of, Correlator, Hasher, Millis, Params, NONE};
 
 /// What a batch became: the incident of every row (a re-sent id gets its first row's), and
 /// how many incidents there are.
@@ -52,7 +50,7 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
             .map(|t| {
                 scope.spawn(move || {
                     // Its kinds' rows, first sendings only, with the start of their windows.
-                    let rows: Vec<(Timestamp, u32)> = first
+                    let rows: Vec<(Millis, u32)> = first
                         .iter()
                         .zip(kinds)
                         .zip(starts)
@@ -78,7 +76,7 @@ struct Rows {
     /// The kind, as a number.
     kinds: Vec<u8>,
     /// The start of the window.
-    starts: Vec<Timestamp>,
+    starts: Vec<Millis>,
 }
 
 /// The rows' first sendings, kinds and starts. The rows are hashed in shares of the batch,
@@ -88,7 +86,7 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = &hasher;
     let mut hashes = vec![0u64; batch.len()];
     let mut kinds = vec![0u8; batch.len()];
-    let mut starts = vec![Timestamp::UNIX_EPOCH; batch.len()];
+    let mut starts = vec![0; batch.len()];
     let chunk = batch.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         for (((rows, hs), ks), ss) in batch
@@ -101,7 +99,7 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
                 for ((((o, _), h), k), s) in rows.iter().zip(hs).zip(ks).zip(ss) {
                     *h = hasher.hash_one(o.id.as_str());
                     *k = o.kind as u8;
-                    *s = o.window().0;
+                    *s = window_of(o).0;
                 }
             });
         }
@@ -183,7 +181,7 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
 fn correlate_part(
     params: Params,
     batch: &[(Observation, Place)],
-    mut rows: Vec<(Timestamp, u32)>,
+    mut rows: Vec<(Millis, u32)>,
 ) -> Part {
     rows.sort_unstable();
     let rows: Vec<u32> = rows.into_iter().map(|(_, r)| r).collect();

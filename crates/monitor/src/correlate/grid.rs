@@ -17,14 +17,14 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use jiff::Timestamp;
-
 use crate::geo::{LatLon, EARTH_RADIUS_M};
 use crate::model::EventKind;
 
-/// Seconds per time bucket: long enough that most windows sit in one, short enough that a
-/// cell's list stays short.
-const BUCKET_S: i64 = 2 * 3600;
+use super::Millis;
+
+/// Milliseconds per time bucket: long enough that most windows sit in one, short enough that
+/// a cell's list stays short.
+const BUCKET_MS: i64 = 2 * 3600 * 1000;
 
 /// Reach of the fine level (metres): its cells are about twice this across.
 const FINE_REACH_M: f64 = 500.0;
@@ -39,10 +39,10 @@ pub(super) struct Summary {
     pub slot: u32,
     /// Located by at least one point (not by bearings alone).
     pub has_point: bool,
-    pub from: Timestamp,
-    pub to: Timestamp,
+    pub from: Millis,
+    pub to: Millis,
     /// `to` plus the gap that still joins.
-    pub until: Timestamp,
+    pub until: Millis,
     pub location: LatLon,
     pub radius_m: f64,
 }
@@ -177,10 +177,9 @@ impl Cells {
     }
 
     fn cell(&self, p: LatLon) -> (i64, i64) {
-        let col = ((p.lon + 180.0) / self.col_deg).floor() as i64;
         (
-            col.rem_euclid(self.cols),
-            (p.lat / self.row_deg).floor() as i64,
+            wrap(floor((p.lon + 180.0) / self.col_deg), self.cols),
+            floor(p.lat / self.row_deg),
         )
     }
 }
@@ -192,6 +191,8 @@ pub(super) struct Grid {
     coarse: Cells,
     /// The largest reach any lookup needs (metres): the coarse level's.
     max_reach_m: f64,
+    /// The cosine of each whole degree of latitude, 0 to 90.
+    cos_deg: [f64; 91],
     cells: HashMap<Key, Cell, Hasher>,
     /// Where each incident is filed, by slot.
     filed: Vec<Option<Filing>>,
@@ -211,8 +212,23 @@ struct Sweep {
     keys: std::collections::BTreeMap<i64, Vec<Key>>,
 }
 
-fn bucket(t: Timestamp) -> i64 {
-    t.as_second().div_euclid(BUCKET_S)
+fn bucket(t: Millis) -> i64 {
+    t.div_euclid(BUCKET_MS)
+}
+
+/// `x` rounded down, as an integer (saturating), without a call to the maths library.
+fn floor(x: f64) -> i64 {
+    let i = x as i64;
+    i.saturating_sub(i64::from((i as f64) > x))
+}
+
+/// The column `col` is, round the globe (`0..cols`).
+fn wrap(col: i64, cols: i64) -> i64 {
+    if (0..cols).contains(&col) {
+        col
+    } else {
+        col.rem_euclid(cols)
+    }
 }
 
 impl Grid {
@@ -222,6 +238,7 @@ impl Grid {
             fine: Cells::new(FINE_REACH_M.min(max_reach_m)),
             coarse: Cells::new(max_reach_m),
             max_reach_m,
+            cos_deg: std::array::from_fn(|d| (d as f64).to_radians().cos()),
             cells: HashMap::default(),
             filed: Vec::new(),
             fine_radius_m: 0.0,
@@ -244,7 +261,7 @@ impl Grid {
 
     /// No lookup reaches back before `t` any more: on a [`Grid::sweeping`] grid, cells of
     /// earlier buckets are dropped and nothing is filed there again. Other grids keep all.
-    pub fn retire_before(&mut self, t: Timestamp) {
+    pub fn retire_before(&mut self, t: Millis) {
         let floor = bucket(t);
         let Some(sweep) = &mut self.sweep else {
             return;
@@ -293,6 +310,12 @@ impl Grid {
             cell: cells.cell(s.location),
             buckets: (bucket(s.from).max(floor).min(last), last),
         }
+    }
+
+    /// A cosine no larger than that of `lat` (degrees, 0 to 90): the next whole degree's.
+    fn cos_at_least(&self, lat: f64) -> f64 {
+        let d = (lat as usize).saturating_add(1).min(90);
+        self.cos_deg.get(d).copied().unwrap_or(0.0)
     }
 
     fn cells_of(&self, level: Level) -> &Cells {
@@ -375,7 +398,7 @@ impl Grid {
         kind: EventKind,
         at: LatLon,
         fine_reach_m: f64,
-        window: (Timestamp, Timestamp),
+        window: (Millis, Millis),
         mut f: impl FnMut(&Summary),
     ) {
         let first = bucket(window.0);
@@ -406,16 +429,14 @@ impl Grid {
         // A metre more than asked, so rounding never leaves out an incident at the edge.
         let dlat = ((reach_m + 1.0) / EARTH_RADIUS_M).to_degrees();
         let lat_max = (at.lat.abs() + dlat).min(89.999);
-        let dlon = dlat / lat_max.to_radians().cos();
-        let rows = ((at.lat - dlat) / cells.row_deg).floor() as i64
-            ..=((at.lat + dlat) / cells.row_deg).floor() as i64;
-        let first_col = ((at.lon - dlon + 180.0) / cells.col_deg).floor() as i64;
-        let last_col = ((at.lon + dlon + 180.0) / cells.col_deg)
-            .floor()
-            .min((first_col + cells.cols - 1) as f64) as i64;
+        let dlon = dlat / self.cos_at_least(lat_max);
+        let rows = floor((at.lat - dlat) / cells.row_deg)..=floor((at.lat + dlat) / cells.row_deg);
+        let first_col = floor((at.lon - dlon + 180.0) / cells.col_deg);
+        let last_col = floor((at.lon + dlon + 180.0) / cells.col_deg)
+            .min(first_col.saturating_add(cells.cols - 1));
         for row in rows {
             for col in first_col..=last_col {
-                let col = col.rem_euclid(cells.cols);
+                let col = wrap(col, cells.cols);
                 for t in first..=last {
                     let Some(list) = self.cells.get(&key(level, kind, col, row, t)) else {
                         continue;
@@ -439,9 +460,7 @@ mod tests {
     use crate::geo::{destination, distance_m};
 
     fn summary(slot: u32, at: LatLon, minute: i64, radius_m: f64, has_point: bool) -> Summary {
-        let t = |m: i64| {
-            Timestamp::from_second(1_742_292_000 + m * 60).unwrap_or(Timestamp::UNIX_EPOCH)
-        };
+        let t = |m: i64| (1_742_292_000 + m * 60) * 1000;
         Summary {
             slot,
             has_point,
@@ -482,7 +501,7 @@ mod tests {
         let mut g = Grid::new(5_000.0);
         let kind = EventKind::Shelling;
         let at = AT;
-        let far = (1_i64 << 18) * BUCKET_S / 60;
+        let far = (1_i64 << 18) * BUCKET_MS / 60_000;
         let same_key = [
             summary(1, at, 0, 100.0, true),
             summary(2, at, 1, 100.0, true),
@@ -546,7 +565,7 @@ mod tests {
         assert!(g.cells.is_empty());
         // An incident whose bucket shares a cell's key with an earlier one, KEY_BUCKETS later,
         // stays when the earlier one is retired.
-        let far = KEY_BUCKETS * BUCKET_S / 60;
+        let far = KEY_BUCKETS * BUCKET_MS / 60_000;
         g.put(kind, summary(20, at, hours(50), 100.0, true));
         g.put(kind, summary(21, at, hours(50) + far, 100.0, true));
         assert_eq!(g.cells.len(), 1);
