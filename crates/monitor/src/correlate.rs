@@ -54,8 +54,11 @@ fn timestamp(ms: Millis) -> Timestamp {
 /// An observation's window widened by its precision ([`Observation::window`]), in
 /// milliseconds.
 fn window_of(o: &Observation) -> (Millis, Millis) {
-    let (from, to) = o.window();
-    (millis_down(from), millis_up(to))
+    let slack = i64::from(o.time_precision_min) * 60_000;
+    (
+        millis_down(o.observed_from) - slack,
+        millis_up(o.observed_to) + slack,
+    )
 }
 
 /// Correlation settings; the defaults are documented in `docs/monitoring.md`.
@@ -184,9 +187,10 @@ struct Member {
     /// The incident it is in (its slot), and the next member of that incident.
     incident: u32,
     next: u32,
-    /// Why it is in its incident (the rule is the kind of detail).
-    detail: Detail,
 }
+
+/// The reason of a member not kept: the correlator of a batch says only where each row went.
+static OPENED: Detail = Detail::Opened;
 
 /// A weighted mean of places, summed in metres about the first place added.
 #[derive(Debug, Clone, Copy)]
@@ -432,6 +436,10 @@ pub struct Correlator {
     ids: Ids,
     /// One per observation, at the position of its id.
     members: Vec<Member>,
+    /// Why each member is in its incident, by position (the rule is the kind of detail);
+    /// empty unless `explain`.
+    details: Vec<Detail>,
+    explain: bool,
     /// Incidents by slot (`id - 1`; ids are handed out in order), merged ones included.
     records: Vec<Record>,
     live: usize,
@@ -476,6 +484,8 @@ impl Correlator {
             gap: i64::from(params.max_gap_min) * 60_000,
             ids: Ids::default(),
             members: Vec::new(),
+            details: Vec::new(),
+            explain: true,
             records: Vec::new(),
             live: 0,
             observer_names: Vec::new(),
@@ -488,10 +498,23 @@ impl Correlator {
 
     /// A correlator for observations that come in order of the start of their windows: its
     /// index forgets what no later observation can reach (see `Grid::sweeping`).
+    /// It keeps no reasons: it serves a batch, which says only which incident each row is in.
     fn in_order_of_time(params: Params) -> Self {
         Self {
             grid: Grid::sweeping(params.max_join_m),
+            explain: false,
             ..Self::new(params)
+        }
+    }
+
+    /// Why member `i` is in its incident (`Opened` when reasons are not kept).
+    fn detail(&self, i: u32) -> &Detail {
+        self.details.get(i as usize).unwrap_or(&OPENED)
+    }
+
+    fn set_detail(&mut self, i: u32, detail: Detail) {
+        if let Some(d) = self.details.get_mut(i as usize) {
+            *d = detail;
         }
     }
 
@@ -556,15 +579,16 @@ impl Correlator {
     fn outcome(&self, i: u32, observation: &str) -> Option<Outcome> {
         let m = self.members.get(i as usize)?;
         let incident = u64::from(m.incident) + 1;
-        Some(if matches!(m.detail, Detail::Opened) {
+        let detail = self.detail(i);
+        Some(if matches!(detail, Detail::Opened) {
             Outcome::Opened { incident }
         } else {
             Outcome::Joined {
                 incident,
                 reason: Reason {
                     observation: observation.to_owned(),
-                    rule: m.detail.rule(),
-                    detail: m.detail.clone(),
+                    rule: detail.rule(),
+                    detail: detail.clone(),
                 },
             }
         })
@@ -608,12 +632,13 @@ impl Correlator {
         let mut observations = Vec::with_capacity(n);
         let mut reasons = Vec::with_capacity(n);
         let mut observers = Vec::with_capacity(n);
-        for (i, m) in self.members_of(r) {
+        for (i, _) in self.members_of(r) {
             let id = self.ids.get(i).to_owned();
+            let detail = self.detail(i);
             reasons.push(Reason {
                 observation: id.clone(),
-                rule: m.detail.rule(),
-                detail: m.detail.clone(),
+                rule: detail.rule(),
+                detail: detail.clone(),
             });
             observations.push(id);
             observers.push(self.observer_of(i).to_owned());
@@ -661,6 +686,9 @@ impl Correlator {
     /// `index`, for ids that will not be looked up.
     fn reserve(&mut self, n: usize, index: bool) {
         self.members.reserve(n);
+        if self.explain {
+            self.details.reserve(n);
+        }
         self.ids.reserve(n, index);
         // Untouched room costs no memory, only address space; at most one incident each.
         self.records.reserve(n);
@@ -700,8 +728,10 @@ impl Correlator {
             observer,
             incident: NONE,
             next: NONE,
-            detail: Detail::Opened,
         });
+        if self.explain {
+            self.details.push(Detail::Opened);
+        }
         i
     }
 
@@ -726,8 +756,9 @@ impl Correlator {
         let Some(m) = self.members.get_mut(i as usize) else {
             return;
         };
-        (m.incident, m.next, m.detail) = (slot, NONE, Detail::Opened);
+        (m.incident, m.next) = (slot, NONE);
         r.absorb(m);
+        self.set_detail(i, Detail::Opened);
         (r.head, r.tail, r.len) = (i, i, 1);
         self.records.push(r);
         self.live += 1;
@@ -933,9 +964,7 @@ impl Correlator {
         self.records.push(Record::empty(slot, kind));
         self.live += 1;
         for &i in members {
-            if let Some(m) = self.members.get_mut(i as usize) {
-                m.detail = detail.clone();
-            }
+            self.set_detail(i, detail.clone());
         }
         self.relink(slot, members);
         self.recompute(slot);
@@ -964,7 +993,7 @@ impl Correlator {
         };
         m.incident = slot;
         m.next = NONE;
-        m.detail = detail;
+        self.set_detail(i, detail);
         let Some(r) = self.records.get_mut(slot as usize) else {
             return;
         };
@@ -1155,9 +1184,7 @@ impl Correlator {
             why: why.to_owned(),
         };
         for i in moved {
-            if let Some(m) = self.members.get_mut(i as usize) {
-                m.detail = detail.clone();
-            }
+            self.set_detail(i, detail.clone());
         }
         if let Some(rb) = self.records.get_mut(sb as usize) {
             rb.alive = false;

@@ -43,23 +43,27 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
         kinds,
         starts,
     } = first_rows(batch, threads);
-    let thread_of = deal_kinds(&first, &kinds, threads);
-    let (first, kinds, starts, thread_of) = (&first[..], &kinds[..], &starts[..], &thread_of);
+    let (thread_of, load) = deal_kinds(&first, &kinds, threads);
+    let (first, kinds, starts, thread_of, load) =
+        (&first[..], &kinds[..], &starts[..], &thread_of, &load);
     let run: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
                     // Its kinds' rows, first sendings only, with the start of their windows.
-                    let rows: Vec<(Millis, u32)> = first
-                        .iter()
-                        .zip(kinds)
-                        .zip(starts)
-                        .zip(0..)
-                        .filter(|&(((&f, &k), _), r)| {
-                            f == r && thread_of.get(usize::from(k)) == Some(&t)
-                        })
-                        .map(|((_, &start), r)| (start, r))
-                        .collect();
+                    let mut rows: Vec<(Millis, u32)> =
+                        Vec::with_capacity(load.get(t).copied().unwrap_or(0));
+                    rows.extend(
+                        first
+                            .iter()
+                            .zip(kinds)
+                            .zip(starts)
+                            .zip(0..)
+                            .filter(|&(((&f, &k), _), r)| {
+                                f == r && thread_of.get(usize::from(k)) == Some(&t)
+                            })
+                            .map(|((_, &start), r)| (start, r)),
+                    );
                     correlate_part(params, batch, rows)
                 })
             })
@@ -149,9 +153,9 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     }
 }
 
-/// The thread of each kind (by number): kinds dealt out largest first to the thread with the
-/// fewest rows so far.
-fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
+/// The thread of each kind (by number), and how many rows each thread has: kinds dealt out
+/// largest first to the thread with the fewest rows so far.
+fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> (Vec<usize>, Vec<usize>) {
     let mut per_kind = vec![0usize; usize::from(u8::MAX) + 1];
     for (row, (&f, &k)) in first.iter().zip(kinds).enumerate() {
         if f as usize == row {
@@ -173,7 +177,7 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> Vec<usize> {
         load[t] += n;
         thread_of[k] = t;
     }
-    thread_of
+    (thread_of, load)
 }
 
 /// Correlates one thread's rows, each given with the start of its window, in order of time
@@ -221,21 +225,19 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 /// Incident ids in the order of the rows that opened them.
 fn number(n: usize, first: &[u32], parts: &[Part]) -> Assigned {
-    let mut opens = vec![false; n];
+    // Openers marked, then numbered in row order.
+    let mut rank = vec![0u32; n];
     for p in parts {
         for &row in &p.openers {
-            if let Some(o) = opens.get_mut(row as usize) {
-                *o = true;
+            if let Some(r) = rank.get_mut(row as usize) {
+                *r = 1;
             }
         }
     }
-    let mut rank = vec![0u64; n];
-    let mut count = 0u64;
-    for (r, &o) in rank.iter_mut().zip(&opens) {
-        if o {
-            count += 1;
-            *r = count;
-        }
+    let mut count = 0u32;
+    for r in rank.iter_mut().filter(|r| **r != 0) {
+        count += 1;
+        *r = count;
     }
     let mut incidents = vec![0u64; n];
     for p in parts {
@@ -244,7 +246,7 @@ fn number(n: usize, first: &[u32], parts: &[Part]) -> Assigned {
             if let (Some(i), Some(&id)) =
                 (incidents.get_mut(row as usize), rank.get(opener as usize))
             {
-                *i = id;
+                *i = u64::from(id);
             }
         }
     }
