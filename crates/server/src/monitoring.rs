@@ -93,10 +93,34 @@ impl Monitoring {
     /// was measured: under 200 concurrent ingest connections every waiting request read the
     /// same growing tail of the log, and ingest fell from 429 to 7 requests a second.)
     pub async fn sync(&self, store: &dyn Store) -> Result<MutexGuard<'_, State>, ApiError> {
+        self.sync_with(store, Vec::new()).await
+    }
+
+    /// As [`Monitoring::sync`], given observations this server has just logged, each with
+    /// its sequence number: when they are exactly the next entries of the log, they are
+    /// applied as they are instead of being read back from the store. Otherwise (another
+    /// writer's entries came first, or the sequence skipped numbers) the log is read.
+    async fn sync_with(
+        &self,
+        store: &dyn Store,
+        mut logged: Vec<(i64, Observation, Place)>,
+    ) -> Result<MutexGuard<'_, State>, ApiError> {
         let mut st = self.inner.lock().await;
         let text = store.reference(SECTORS).await?;
         let rules = store.reference(ALERT_RULES).await?;
         st.apply_references(text, rules)?;
+        logged.sort_by_key(|(seq, _, _)| *seq);
+        let next = logged
+            .iter()
+            .zip(st.last_seq + 1..)
+            .all(|((seq, _, _), expected)| *seq == expected);
+        if next && !logged.is_empty() {
+            for (seq, o, place) in logged {
+                st.last_seq = seq;
+                st.apply_observation(o, place);
+            }
+            return Ok(st);
+        }
         let since = st.last_seq;
         for e in store.monitor_log(since).await? {
             st.apply(e);
@@ -156,6 +180,20 @@ impl State {
     }
 
     /// Applies one entry of the monitoring log.
+    /// Takes a logged observation, its place worked out.
+    fn apply_observation(&mut self, o: Observation, place: Place) {
+        self.correlator.add(&o, place);
+        let sector = sector_of(&self.sectors, &place);
+        self.observations.insert(
+            o.id.clone(),
+            Stored {
+                observation: o,
+                place,
+                sector,
+            },
+        );
+    }
+
     fn apply(&mut self, e: store::MonitorEntry) {
         self.last_seq = e.seq;
         match e.kind.as_str() {
@@ -168,16 +206,7 @@ impl State {
                     tracing::error!(seq = e.seq, "invalid observation in the monitoring log");
                     return;
                 };
-                self.correlator.add(&o, place);
-                let sector = sector_of(&self.sectors, &place);
-                self.observations.insert(
-                    o.id.clone(),
-                    Stored {
-                        observation: o,
-                        place,
-                        sector,
-                    },
-                );
+                self.apply_observation(o, place);
             }
             "effort" => {
                 if let Ok(x) = serde_json::from_str::<Effort>(&e.body) {
@@ -306,7 +335,8 @@ pub async fn ingest(
     let mut rows = Vec::with_capacity(batch.accepted.len());
     let mut seen = std::collections::HashSet::new();
     let mut order = Vec::new();
-    for (o, _) in &batch.accepted {
+    let mut kept = Vec::with_capacity(batch.accepted.len());
+    for (o, place) in batch.accepted {
         if !seen.insert(o.id.clone()) {
             rejected.push(Rejected {
                 line: 0,
@@ -315,14 +345,24 @@ pub async fn ingest(
             });
             continue;
         }
-        let body = serde_json::to_string(o).map_err(ApiError::internal)?;
+        let body = serde_json::to_string(&o).map_err(ApiError::internal)?;
         rows.push((o.id.clone(), body));
         order.push(o.id.clone());
+        kept.push((o, place));
     }
     let results = store
         .append_monitor_log("observation", &rows, actor)
         .await?;
-    let st = monitoring.sync(store).await?;
+    // What was logged just now, as it was logged: read back as JSON, it would be the same.
+    let logged = kept
+        .into_iter()
+        .zip(&results)
+        .filter_map(|((o, place), r)| match r {
+            Appended::New(seq) => Some((*seq, o, place)),
+            _ => None,
+        })
+        .collect();
+    let st = monitoring.sync_with(store, logged).await?;
     let mut accepted = Vec::new();
     let mut already_known = Vec::new();
     for (id, result) in order.into_iter().zip(results) {

@@ -49,6 +49,7 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<()>>,
     pg: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
+    database_url: String,
 }
 
 pub async fn spawn_app(backend: &Backend) -> TestApp {
@@ -73,9 +74,21 @@ pub async fn spawn_app_with(
     let store = Arc::new(store::connect(&url).await.unwrap());
     seed(&store).await;
     let tokens = tokens(&store).await;
+    let mut app = serve(&url, store, tweak).await;
+    app.tokens = tokens;
+    (app.pg, app._dir) = (pg, dir);
+    app
+}
+
+/// A server on `store` (at `url`), with test settings.
+async fn serve(
+    url: &str,
+    store: Arc<SqlStore>,
+    tweak: impl FnOnce(&mut server::Settings),
+) -> TestApp {
     let mut settings = server::Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: url,
+        database_url: url.to_owned(),
         sign_in_attempts_per_account: 1000,
         sign_in_attempts_per_address: 1000,
         ..server::Settings::default()
@@ -97,11 +110,12 @@ pub async fn spawn_app_with(
         api,
         client: reqwest::Client::new(),
         store,
-        tokens,
+        tokens: HashMap::new(),
         stop: Some(stop),
         server: Some(server),
-        pg,
-        _dir: dir,
+        pg: None,
+        _dir: None,
+        database_url: url.to_owned(),
     }
 }
 
@@ -136,6 +150,14 @@ async fn tokens(store: &SqlStore) -> HashMap<&'static str, String> {
 }
 
 impl TestApp {
+    /// A second server on this one's database, as another instance of a deployment is: it
+    /// shares the store and the tokens, and keeps its own state. Finish it first.
+    pub async fn beside(&self) -> TestApp {
+        let mut other = serve(&self.database_url, self.store.clone(), |_| {}).await;
+        other.tokens = self.tokens.clone();
+        other
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api)
     }

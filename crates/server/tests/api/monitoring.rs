@@ -331,3 +331,63 @@ async fn incidents_on_restricted_observations_stay_hidden() {
         app.finish().await;
     }
 }
+
+/// Two servers on one database: each takes what it logged itself as it logged it, and reads
+/// what the other logged from the log. Both then show the same incidents as a third server
+/// that replays the whole log from its start.
+#[tokio::test]
+async fn servers_sharing_a_database_see_the_same_incidents() {
+    for backend in backends() {
+        let a = spawn_app(&backend).await;
+        let b = a.beside().await;
+        // Sightings of three events (where, and the minute), two a batch, sent in turns to
+        // either server: each batch joins incidents the other server opened.
+        let sightings = [
+            (48.500, 38.000, 0),
+            (48.600, 38.100, 0),
+            (48.501, 38.001, 1),
+            (48.601, 38.101, 2),
+            (48.502, 38.000, 2),
+            (48.700, 38.200, 5),
+            (48.701, 38.201, 6),
+            (48.600, 38.102, 3),
+        ];
+        for (turn, pair) in sightings.chunks(2).enumerate() {
+            let app = if turn % 2 == 0 { &a } else { &b };
+            let batch: Vec<Value> = pair
+                .iter()
+                .zip(2 * turn..)
+                .map(|(&(lat, lon, minute), n)| {
+                    obs(&format!("S{n}"), &format!("P{n}"), lat, lon, minute)
+                })
+                .collect();
+            let (status, r) = app
+                .post(
+                    "/observations",
+                    Some("monitor"),
+                    &json!({"observations": batch}),
+                )
+                .await;
+            assert_eq!(
+                r["accepted"].as_array().map(Vec::len),
+                Some(2),
+                "{status} {r}"
+            );
+        }
+        let c = a.beside().await;
+        let mut seen = Vec::new();
+        for app in [&a, &b, &c] {
+            let (status, page) = app
+                .get_json("/incidents?per_page=100", Some("monitor"))
+                .await;
+            assert_eq!(status, 200, "{page}");
+            seen.push(page["items"].clone());
+        }
+        assert_eq!(seen[0].as_array().map(Vec::len), Some(3), "{}", seen[0]);
+        assert_eq!(seen[0], seen[1]);
+        assert_eq!(seen[0], seen[2]);
+        c.finish().await;
+        b.finish().await;
+        a.finish().await;
+    }
+}
