@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Monitoring benchmark: correlation against DBSCAN peers, and HTTP batch ingest.
 
-    python3 bench/monitor.py [--n 1000000] [--ingest 100000] [--seed 7]
+    python3 bench/monitor.py [--n 1000000] [--ingest 100000] [--seed 7] [--runs 3]
 
 1. Generates a synthetic observation stream along a notional contact line with known ground
    truth (which observations saw one event): events over several days; each seen by one to
@@ -9,9 +9,10 @@
    jitter. Rows are in order of observed time, as a live feed delivers them.
 2. Correlates it with Coalition (`coalition monitor correlate`, release build, in memory) and
    with the peers on the same data: scikit-learn's DBSCAN on (x, y, t scaled) and, when the
-   PostGIS extension is installed, PostgreSQL's ST_ClusterDBSCAN (per hour window). Prints
-   each one's time, the time ratios, peak memory of Coalition's process, and pairwise
-   precision and recall against the truth.
+   PostGIS extension is installed, PostgreSQL's ST_ClusterDBSCAN (per hour window). Each
+   correlates the data `--runs` times and its median time counts (a shared machine's times
+   vary from run to run). Prints each one's time, the time ratios, peak memory of Coalition's
+   process, and pairwise precision and recall against the truth.
 3. Serves Coalition on a fresh SQLite file and posts the first `--ingest` observations in
    batches of 1,000 over HTTP (each batch committed before it is answered: SQLite in WAL mode
    with synchronous=NORMAL, which survives a crash of the process but not necessarily of the
@@ -29,6 +30,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,17 +149,20 @@ lat = np.array([r[3] for r in rows]); lon = np.array([r[4] for r in rows]); t = 
 x = np.radians(lon - lon0) * R * math.cos(math.radians(lat0)); y = np.radians(lat - lat0) * R
 # One metre per second of time: observations minutes apart are hundreds of metres apart.
 X = np.column_stack([x, y, (t - t.min()) * 1.0])
-started = time.perf_counter()
-labels = DBSCAN(eps=600.0, min_samples=1, algorithm="kd_tree").fit_predict(X)
-elapsed = time.perf_counter() - started
-json.dump({"seconds": elapsed, "labels": dict(zip(ids, [int(l) for l in labels]))}, open(sys.argv[2], "w"))
+seconds = []
+for _ in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    labels = DBSCAN(eps=600.0, min_samples=1, algorithm="kd_tree").fit_predict(X)
+    seconds.append(time.perf_counter() - started)
+json.dump({"seconds": seconds, "labels": dict(zip(ids, [int(l) for l in labels]))}, open(sys.argv[2], "w"))
 """
 
 
-def run_dbscan(rows, work, kinds_apart=True):
+def run_dbscan(rows, work, runs, kinds_apart=True):
+    """Labels, and the median and every run's total time over the kinds."""
     py = ensure_sklearn()
     predicted = {}
-    total = 0.0
+    totals = [0.0] * runs
     script = os.path.join(work, "dbscan_peer.py")
     with open(script, "w") as f:
         f.write(DBSCAN_PEER)
@@ -169,16 +174,17 @@ def run_dbscan(rows, work, kinds_apart=True):
         dst = os.path.join(work, f"labels-{kind}.json")
         with open(src, "w") as f:
             json.dump(part, f)
-        subprocess.run([py, script, src, dst], check=True)
+        subprocess.run([py, script, src, dst, str(runs)], check=True)
         res = json.load(open(dst))
-        total += res["seconds"]
+        totals = [t + s for t, s in zip(totals, res["seconds"])]
         for oid, label in res["labels"].items():
             predicted[oid] = f"{kind}:{label}"
-    return predicted, total
+    return predicted, statistics.median(totals), totals
 
 
-def run_postgis(rows):
-    """ST_ClusterDBSCAN in a scratch database (created, with the PostGIS extension, and dropped)."""
+def run_postgis(rows, runs):
+    """ST_ClusterDBSCAN in a scratch database (created, with the PostGIS extension, and dropped),
+    `runs` times: the labels, and each run's time."""
     url = os.environ.get("COALITION_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
     psql = shutil.which("psql")
     if not psql:
@@ -198,17 +204,20 @@ def run_postgis(rows):
         with open(path, "w") as f:
             for oid, start, kind, lat, lon, _ in rows:
                 f.write(f"{oid},{start},{kind},{lat},{lon}\n")
-        sql = f"""
+        load = f"""
 CREATE TABLE bench_obs (id text, t double precision, kind text, lat double precision, lon double precision);
 \\copy bench_obs FROM '{path}' WITH (FORMAT csv)
 ALTER TABLE bench_obs ADD COLUMN g geometry;
 UPDATE bench_obs SET g = ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 32637);
+"""
+        cluster = """
+DROP TABLE IF EXISTS bench_out;
 \\timing on
 CREATE TABLE bench_out AS SELECT id, kind || ':' || floor(t / 3600)::text || ':' ||
   ST_ClusterDBSCAN(g, eps := 600, minpoints := 1) OVER (PARTITION BY kind, floor(t / 3600)) AS c FROM bench_obs;
 \\timing off
-\\copy bench_out TO '{path}.out' WITH (FORMAT csv)
 """
+        sql = load + cluster * runs + f"\\copy bench_out TO '{path}.out' WITH (FORMAT csv)\n"
         p = subprocess.run([psql, db, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, capture_output=True, text=True)
         if p.returncode != 0:
             return None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
@@ -218,10 +227,14 @@ CREATE TABLE bench_out AS SELECT id, kind || ':' || floor(t / 3600)::text || ':'
             for line in f:
                 oid, c = line.rstrip("\n").split(",", 1)
                 predicted[oid] = c
-        return (predicted, sum(ms) / 1000.0), None
+        return (predicted, [m / 1000.0 for m in ms]), None
     finally:
         shutil.rmtree(work, ignore_errors=True)
         subprocess.run([psql, url, "-qtAc", f"DROP DATABASE IF EXISTS {scratch}"], capture_output=True, text=True)
+
+
+def runs_text(times):
+    return ", ".join(f"{t:.2f}" for t in times)
 
 
 def ingest(binary, csv_path, n, work):
@@ -253,6 +266,7 @@ def main():
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--ingest", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=3, help="runs of each correlator; the median time counts")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="coalition-monitor-bench-")
     csv_path = os.path.join(work, "observations.csv")
@@ -261,27 +275,31 @@ def main():
     print(f"  {len(set(truth.values())):,} events")
     binary = build()
 
-    summary, predicted, wall, peak_kib = run_coalition(binary, csv_path, work)
-    c_time = summary["correlate_ms"] / 1000.0
+    times = []
+    for _ in range(args.runs):
+        summary, predicted, wall, peak_kib = run_coalition(binary, csv_path, work)
+        times.append(summary["correlate_ms"] / 1000.0)
+    c_time = statistics.median(times)
     cp, cr = pairwise(truth, predicted)
     results = [("Coalition", c_time, cp, cr)]
-    print(f"Coalition: correlate {c_time:.2f} s (read {summary['parse_ms'] / 1000:.2f} s, process {wall:.2f} s, "
+    print(f"Coalition: correlate {c_time:.2f} s (median of {runs_text(times)}; read {summary['parse_ms'] / 1000:.2f} s, process {wall:.2f} s, "
           f"peak memory {peak_kib / 1024:.0f} MiB), {summary['incidents']:,} incidents, "
           f"precision {cp:.4f}, recall {cr:.4f}")
 
-    dp, dt = run_dbscan(rows, work)
+    dp, dt, dts = run_dbscan(rows, work, args.runs)
     p, r = pairwise(truth, dp)
     results.append(("scikit-learn DBSCAN", dt, p, r))
-    print(f"scikit-learn DBSCAN (x, y, t at 1 m/s; eps 600 m; per kind): {dt:.2f} s, precision {p:.4f}, recall {r:.4f}")
+    print(f"scikit-learn DBSCAN (x, y, t at 1 m/s; eps 600 m; per kind): {dt:.2f} s (median of {runs_text(dts)}), precision {p:.4f}, recall {r:.4f}")
 
-    pg, why = run_postgis(rows)
+    pg, why = run_postgis(rows, args.runs)
     if pg is None:
         print(f"PostGIS ST_ClusterDBSCAN: skipped: {why}")
     else:
-        pp, pt = pg
+        pp, pts = pg
+        pt = statistics.median(pts)
         p, r = pairwise(truth, pp)
         results.append(("PostGIS ST_ClusterDBSCAN", pt, p, r))
-        print(f"PostGIS ST_ClusterDBSCAN (eps 600 m, per kind and hour): {pt:.2f} s, precision {p:.4f}, recall {r:.4f}")
+        print(f"PostGIS ST_ClusterDBSCAN (eps 600 m, per kind and hour): {pt:.2f} s (median of {runs_text(pts)}), precision {p:.4f}, recall {r:.4f}")
 
     peers = [x for x in results[1:]]
     fastest = min(peers, key=lambda x: x[1])
