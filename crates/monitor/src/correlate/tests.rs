@@ -556,3 +556,29 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got.incidents, expected);
     }
 }
+
+/// Times become whole milliseconds without narrowing a window, before 1970 too, and whole
+/// milliseconds come back as they were.
+#[test]
+fn times_round_outwards_to_the_millisecond() {
+    for (second, nano) in [
+        (1_742_292_000, 0),
+        (1_742_292_000, 1),
+        (1_742_292_000, 999_999_999),
+        (1_742_292_000, 250_000_000),
+        (0, 0),
+        (0, -1),
+        (-1, -500_000),
+        (-86_400, -999_999_999),
+    ] {
+        let t = Timestamp::new(second, nano).unwrap_or_else(|e| panic!("{e}"));
+        let (down, up) = (millis_down(t), millis_up(t));
+        assert!(
+            timestamp(down) <= t && t <= timestamp(up),
+            "{t}: {down} {up}"
+        );
+        assert!(up - down <= 1, "{t}: {down} {up}");
+        assert_eq!(up == down, nano % 1_000_000 == 0, "{t}");
+        assert_eq!(millis_down(timestamp(down)), down);
+    }
+}
