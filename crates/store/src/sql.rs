@@ -121,6 +121,9 @@ impl SqlStore {
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA foreign_keys = ON",
                                 "PRAGMA busy_timeout = 5000",
+                                // Statement journals (a multi-row insert keeps one to undo
+                                // itself) in memory rather than in temporary files.
+                                "PRAGMA temp_store = MEMORY",
                             ] {
                                 conn.execute(pragma).await?;
                             }
