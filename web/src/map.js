@@ -135,16 +135,47 @@
         });
       });
 
-      // Incidents: a circle of their error radius, red when against coalition forces.
+      // Alerts nobody has acknowledged, by the incidents they name.
+      var alerted = {};
+      (data.alerts || []).forEach(function (a) {
+        if (!a.acknowledged) {
+          a.incidents.forEach(function (id) { alerted[id] = a; });
+        }
+      });
+
+      // Incidents: a circle of their error radius, red when against coalition forces, with a
+      // thick dashed orange outline while an alert on them is unacknowledged.
       (data.incidents || []).forEach(function (i) {
+        var a = alerted[i.id];
         L.circle([i.lat, i.lon], {
           radius: Math.max(i.radius_m, 150),
-          color: i.against_coalition ? "#b71c1c" : "#6a1b9a",
-          weight: 1,
-          fillOpacity: 0.35
-        }).bindTooltip("Incident " + i.id + " · " + i.kind + " · " + i.when + " · count " + i.count)
+          color: a ? "#e65100" : (i.against_coalition ? "#b71c1c" : "#6a1b9a"),
+          fillColor: i.against_coalition ? "#b71c1c" : "#6a1b9a",
+          weight: a ? 4 : 1,
+          dashArray: a ? "6 4" : null,
+          fillOpacity: 0.35,
+          className: a ? "incident alerted" : "incident"
+        }).bindTooltip("Incident " + i.id + " · " + i.kind + " · " + i.when + " · count " + i.count +
+            (a ? " · alert at " + a.level + (a.overdue ? " (overdue)" : "") : ""))
           .addTo(map);
       });
+
+      var alertList = document.getElementById("map-alerts");
+      if (alertList) {
+        (data.alerts || []).forEach(function (a) {
+          var item = document.createElement("li");
+          var state = a.acknowledged ? "acknowledged" : (a.overdue ? "overdue" : "open");
+          item.className = "alert-" + state;
+          item.appendChild(text(a.level + " · " + state + " · " + a.summary +
+            (a.sector ? " (" + a.sector + ")" : "") + " · incident(s) " + a.incidents.join(", ")));
+          alertList.appendChild(item);
+        });
+        if (!(data.alerts || []).length) {
+          var none = document.createElement("li");
+          none.appendChild(text("No alerts."));
+          alertList.appendChild(none);
+        }
+      }
 
       var body = document.querySelector("#map-regions tbody");
       data.regions.forEach(function (r) {

@@ -59,6 +59,21 @@ pub struct MapData {
     pub contingents: Vec<Contingent>,
     /// The newest incidents the viewer may see (at most 500).
     pub incidents: Vec<MapIncident>,
+    /// Alerts the viewer's incidents raise: those nobody has acknowledged first, then the
+    /// newest (at most 100).
+    pub alerts: Vec<MapAlert>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapAlert {
+    pub id: String,
+    /// The rung of the escalation ladder it stands on (sector, contingent, HQ).
+    pub level: String,
+    pub overdue: bool,
+    pub acknowledged: bool,
+    pub summary: String,
+    pub sector: Option<String>,
+    pub incidents: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -153,11 +168,32 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
             against_coalition: i.against_coalition,
         })
         .collect();
+    let mut standings = st.standings(&viewer, jiff::Timestamp::now());
     drop(st);
+    standings.sort_by_key(|s| {
+        (
+            s.acknowledged.is_some(),
+            std::cmp::Reverse(s.alert.raised_at),
+        )
+    });
+    let alerts = standings
+        .into_iter()
+        .take(100)
+        .map(|s| MapAlert {
+            id: s.alert.id,
+            level: s.level_name,
+            overdue: s.overdue,
+            acknowledged: s.acknowledged.is_some(),
+            summary: s.alert.summary,
+            sector: s.alert.sector,
+            incidents: s.alert.incidents,
+        })
+        .collect();
     Ok(Json(MapData {
         plan: plan.map(|p| p.record.id),
         regions: regions.into_values().collect(),
         contingents,
         incidents,
+        alerts,
     }))
 }

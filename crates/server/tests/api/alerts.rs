@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{backends, spawn_app, spawn_app_with};
 
-fn shelling(id: &str, lon: f64, minute: u32, against: bool) -> Value {
+pub(crate) fn shelling(id: &str, lon: f64, minute: u32, against: bool) -> Value {
     json!({"id": id, "observed_from": format!("2025-03-18T10:{minute:02}:00Z"),
         "observed_to": format!("2025-03-18T10:{:02}:00Z", minute + 1), "reported": "2025-03-18T11:00:00Z",
         "observer": "patrol", "location": {"type": "point", "lat": 48.5, "lon": lon, "radius_m": 100},

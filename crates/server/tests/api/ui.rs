@@ -775,3 +775,47 @@ async fn monitors_upload_observations_and_split_and_merge_incidents_through_form
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.finish().await;
 }
+
+/// Alerts are on the map: an incident against coalition forces is marked while its alert is
+/// unacknowledged, and every alert is listed with its rung of the ladder.
+#[tokio::test]
+async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
+    let app = spawn_app(&backends()[0]).await;
+    let batch = json!({"observations": [crate::alerts::shelling("Q", 38.0, 0, false),
+        crate::alerts::shelling("R", 39.0, 5, true)]});
+    let (status, body) = app.post("/observations", Some("monitor"), &batch).await;
+    assert_eq!(status, 200, "{body}");
+    let against = body["accepted"][1]["result"]["incident"].clone();
+    let monitor = Browser::signed_in(&app, "monitor").await;
+    let alert_on = |data: &serde_json::Value| {
+        data["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["incidents"] == json!([against]))
+            .cloned()
+            .unwrap_or_else(|| panic!("{data}"))
+    };
+    let (_, data, _) = monitor.get("/map/data.json").await;
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let alert = alert_on(&data);
+    assert_eq!(alert["acknowledged"], false, "{alert}");
+    assert_eq!(alert["level"], "hq", "{alert}");
+    assert_eq!(data["alerts"].as_array().unwrap().len(), 1, "{data}");
+    let (status, page, _) = monitor.get("/map").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"map-alerts\""), "{page}");
+    let id = alert["id"].as_str().unwrap();
+    let path = format!("/alerts/{id}/ack");
+    assert_eq!(
+        app.post(&path, Some("gbr.officer"), &json!({})).await.0,
+        200
+    );
+    let (_, data, _) = monitor.get("/map/data.json").await;
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(alert_on(&data)["acknowledged"], true, "{data}");
+    // Signed out, the map shows no alerts.
+    let (_, page, _) = Browser::new(&app).get("/map").await;
+    assert!(!page.contains("id=\"map-alerts\""));
+    app.finish().await;
+}
