@@ -135,6 +135,19 @@
         });
       });
 
+      // Monitoring sectors: grey outlines, thick dashed orange while an alert in them is
+      // unacknowledged.
+      (data.sectors || []).forEach(function (s) {
+        L.polygon(s.polygons, {
+          color: s.alerted ? "#e65100" : "#546e7a",
+          weight: s.alerted ? 4 : 1,
+          dashArray: s.alerted ? "6 4" : null,
+          fill: false,
+          className: s.alerted ? "sector alerted" : "sector"
+        }).bindTooltip("Sector " + s.code + " · " + s.name + (s.alerted ? " · unacknowledged alert" : ""))
+          .addTo(map);
+      });
+
       // Alerts nobody has acknowledged, by the incidents they name.
       var alerted = {};
       (data.alerts || []).forEach(function (a) {

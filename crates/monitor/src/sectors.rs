@@ -18,6 +18,11 @@ pub struct Sector {
 }
 
 impl Sector {
+    /// Its polygons, each as rings of (lon, lat): the outer ring, then holes.
+    pub fn polygons(&self) -> &[Vec<Vec<(f64, f64)>>] {
+        &self.polygons
+    }
+
     pub fn contains(&self, p: LatLon) -> bool {
         let (x0, y0, x1, y1) = self.bbox;
         p.lon >= x0

@@ -62,6 +62,17 @@ pub struct MapData {
     /// Alerts the viewer's incidents raise: those nobody has acknowledged first, then the
     /// newest (at most 100).
     pub alerts: Vec<MapAlert>,
+    /// Monitoring sectors, each as polygons of rings of [lat, lon].
+    pub sectors: Vec<MapSector>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapSector {
+    pub code: String,
+    pub name: String,
+    pub polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    /// An alert in it is unacknowledged.
+    pub alerted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,6 +180,27 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
         })
         .collect();
     let mut standings = st.standings(&viewer, jiff::Timestamp::now());
+    let sectors: Vec<MapSector> = st
+        .sectors
+        .iter()
+        .map(|s| MapSector {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            polygons: s
+                .polygons()
+                .iter()
+                .map(|rings| {
+                    rings
+                        .iter()
+                        .map(|ring| ring.iter().map(|&(lon, lat)| [lat, lon]).collect())
+                        .collect()
+                })
+                .collect(),
+            alerted: standings.iter().any(|a| {
+                a.acknowledged.is_none() && a.alert.sector.as_deref() == Some(s.code.as_str())
+            }),
+        })
+        .collect();
     drop(st);
     standings.sort_by_key(|s| {
         (
@@ -195,5 +227,6 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
         contingents,
         incidents,
         alerts,
+        sectors,
     }))
 }

@@ -776,11 +776,17 @@ async fn monitors_upload_observations_and_split_and_merge_incidents_through_form
     app.finish().await;
 }
 
-/// Alerts are on the map: an incident against coalition forces is marked while its alert is
-/// unacknowledged, and every alert is listed with its rung of the ladder.
+/// Alerts are on the map: an incident against coalition forces, and its sector, are marked
+/// while its alert is unacknowledged, and every alert is listed with its rung of the ladder.
 #[tokio::test]
 async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
     let app = spawn_app(&backends()[0]).await;
+    let east = r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "S-EAST", "name": "East"},
+        "geometry": {"type": "Polygon", "coordinates": [[[38.5, 48.0], [39.5, 48.0], [39.5, 49.0], [38.5, 49.0], [38.5, 48.0]]]}}]}"#;
+    let (status, body) = app
+        .put("/sectors", Some("planner"), &json!({ "geojson": east }))
+        .await;
+    assert_eq!(status, 200, "{body}");
     let batch = json!({"observations": [crate::alerts::shelling("Q", 38.0, 0, false),
         crate::alerts::shelling("R", 39.0, 5, true)]});
     let (status, body) = app.post("/observations", Some("monitor"), &batch).await;
@@ -802,6 +808,10 @@ async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
     assert_eq!(alert["acknowledged"], false, "{alert}");
     assert_eq!(alert["level"], "hq", "{alert}");
     assert_eq!(data["alerts"].as_array().unwrap().len(), 1, "{data}");
+    assert_eq!(alert["sector"], "S-EAST", "{alert}");
+    assert_eq!(data["sectors"][0]["code"], "S-EAST", "{data}");
+    assert_eq!(data["sectors"][0]["alerted"], true, "{data}");
+    assert_eq!(data["sectors"][0]["polygons"][0][0][0], json!([48.0, 38.5]));
     let (status, page, _) = monitor.get("/map").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("id=\"map-alerts\""), "{page}");
@@ -814,6 +824,7 @@ async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
     let (_, data, _) = monitor.get("/map/data.json").await;
     let data: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(alert_on(&data)["acknowledged"], true, "{data}");
+    assert_eq!(data["sectors"][0]["alerted"], false, "{data}");
     // Signed out, the map shows no alerts.
     let (_, page, _) = Browser::new(&app).get("/map").await;
     assert!(!page.contains("id=\"map-alerts\""));
