@@ -607,7 +607,12 @@ impl Correlator {
 
     /// The members of `r` in order, with their positions.
     fn members_of(&self, r: &Record) -> impl Iterator<Item = (u32, &Member)> + '_ {
-        let mut at = r.head;
+        self.members_from(r.head)
+    }
+
+    /// Member `head` and those after it in its incident's list.
+    fn members_from(&self, head: u32) -> impl Iterator<Item = (u32, &Member)> + '_ {
+        let mut at = head;
         std::iter::from_fn(move || {
             let i = at;
             let m = self.members.get(i as usize)?;
@@ -744,25 +749,10 @@ impl Correlator {
         let (kind, place, window) = (m.kind, m.place, m.window);
         match self.best_match(kind, place, window, self.observer_of(i)) {
             Some((slot, detail)) => self.attach(slot, i, detail),
-            None => self.open_one(kind, i),
+            None => {
+                self.open(kind, &[i], &Detail::Opened);
+            }
         }
-    }
-
-    /// Opens an incident of member `i` alone: [`Correlator::open`] without working out
-    /// afresh what one member adds up to.
-    fn open_one(&mut self, kind: EventKind, i: u32) {
-        let slot = self.records.len() as u32;
-        let mut r = Record::empty(slot, kind);
-        let Some(m) = self.members.get_mut(i as usize) else {
-            return;
-        };
-        (m.incident, m.next) = (slot, NONE);
-        r.absorb(m);
-        self.set_detail(i, Detail::Opened);
-        (r.head, r.tail, r.len) = (i, i, 1);
-        self.records.push(r);
-        self.live += 1;
-        self.locate(slot);
     }
 
     /// The number standing for an observer id.
@@ -961,18 +951,27 @@ impl Correlator {
     /// Opens an incident with `members` (in order), each there for the same reason.
     fn open(&mut self, kind: EventKind, members: &[u32], detail: &Detail) -> u64 {
         let slot = self.records.len() as u32;
-        self.records.push(Record::empty(slot, kind));
-        self.live += 1;
         for &i in members {
             self.set_detail(i, detail.clone());
         }
-        self.relink(slot, members);
-        self.recompute(slot);
+        let (head, tail, len) = self.link(slot, members);
+        let r = self.summed(slot, kind, (head, tail, len));
+        self.records.push(r);
+        self.live += 1;
+        self.locate(slot);
         u64::from(slot) + 1
     }
 
     /// Makes `members` (in order) the whole list of incident `slot`.
     fn relink(&mut self, slot: u32, members: &[u32]) {
+        let list = self.link(slot, members);
+        if let Some(r) = self.records.get_mut(slot as usize) {
+            (r.head, r.tail, r.len) = list;
+        }
+    }
+
+    /// Chains `members` (in order) as incident `slot`'s; the list's head, tail and length.
+    fn link(&mut self, slot: u32, members: &[u32]) -> (u32, u32, u32) {
         for (k, &i) in members.iter().enumerate() {
             let next = members.get(k + 1).copied().unwrap_or(NONE);
             if let Some(m) = self.members.get_mut(i as usize) {
@@ -980,11 +979,11 @@ impl Correlator {
                 m.next = next;
             }
         }
-        if let Some(r) = self.records.get_mut(slot as usize) {
-            r.head = members.first().copied().unwrap_or(NONE);
-            r.tail = members.last().copied().unwrap_or(NONE);
-            r.len = members.len() as u32;
-        }
+        (
+            members.first().copied().unwrap_or(NONE),
+            members.last().copied().unwrap_or(NONE),
+            members.len() as u32,
+        )
     }
 
     fn attach(&mut self, slot: u32, i: u32, detail: Detail) {
@@ -1031,20 +1030,27 @@ impl Correlator {
         let Some(r) = self.records.get(slot as usize) else {
             return;
         };
-        let mut fresh = Record::empty(slot, r.kind);
-        (fresh.head, fresh.tail, fresh.len) = (r.head, r.tail, r.len);
-        let mut rays: Vec<(LatLon, f64)> = Vec::new();
-        for (_, m) in self.members_of(r) {
-            fresh.absorb(m);
-            if let Some(ray) = ray_of(&m.place) {
-                Crossings::add(&mut fresh.crossings, rays.iter().copied(), ray);
-                rays.push(ray);
-            }
-        }
+        let fresh = self.summed(slot, r.kind, (r.head, r.tail, r.len));
         if let Some(r) = self.records.get_mut(slot as usize) {
             *r = fresh;
         }
         self.locate(slot);
+    }
+
+    /// Incident `slot` as its listed members (head, tail, length) add up: times, count, flags,
+    /// point sums and crossings (its place is set after, by [`Correlator::locate`]).
+    fn summed(&self, slot: u32, kind: EventKind, (head, tail, len): (u32, u32, u32)) -> Record {
+        let mut r = Record::empty(slot, kind);
+        (r.head, r.tail, r.len) = (head, tail, len);
+        let mut rays: Vec<(LatLon, f64)> = Vec::new();
+        for (_, m) in self.members_from(head) {
+            r.absorb(m);
+            if let Some(ray) = ray_of(&m.place) {
+                Crossings::add(&mut r.crossings, rays.iter().copied(), ray);
+                rays.push(ray);
+            }
+        }
+        r
     }
 
     /// Sets where the incident is (from its point sums, or else its bearings) and files it.
