@@ -54,11 +54,8 @@ fn timestamp(ms: Millis) -> Timestamp {
 /// An observation's window widened by its precision ([`Observation::window`]), in
 /// milliseconds.
 fn window_of(o: &Observation) -> (Millis, Millis) {
-    let slack = i64::from(o.time_precision_min) * 60_000;
-    (
-        millis_down(o.observed_from) - slack,
-        millis_up(o.observed_to) + slack,
-    )
+    let (from, to) = o.window();
+    (millis_down(from), millis_up(to))
 }
 
 /// Correlation settings; the defaults are documented in `docs/monitoring.md`.
