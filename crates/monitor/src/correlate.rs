@@ -1216,9 +1216,16 @@ fn ray_of(place: &Place) -> Option<(LatLon, f64)> {
     }
 }
 
-/// A point near an incident located by points: within the two radii combined and the slack,
-/// and never further than `max_join_m`. The radii are combined as independent errors are
-/// (the root of the sum of their squares), as the incident's own radius is.
+/// How far apart two places with these error radii may be and still agree (metres): the radii
+/// combined as independent errors are (the root of the sum of their squares), as an
+/// incident's own radius is, plus `slack_m`.
+fn within(radius_m: f64, other_radius_m: f64, slack_m: f64) -> f64 {
+    // Radii are metres, far from overflowing when squared.
+    (radius_m * radius_m + other_radius_m * other_radius_m).sqrt() + slack_m
+}
+
+/// A point near an incident located by points: [`within`] their radii and the slack, and never
+/// further than `max_join_m`.
 fn near(
     p: &Params,
     at: LatLon,
@@ -1226,8 +1233,7 @@ fn near(
     location: LatLon,
     incident_radius_m: f64,
 ) -> Option<Agreement> {
-    // Radii are metres, far from overflowing when squared.
-    let reach = (radius_m * radius_m + incident_radius_m * incident_radius_m).sqrt() + p.slack_m;
+    let reach = within(radius_m, incident_radius_m, p.slack_m);
     // The distance is never less than the difference in latitude: when that alone is out of
     // reach (by more than a metre, for rounding), the full distance need not be worked out.
     let dlat_m = (at.lat - location.lat).abs().to_radians() * geo::EARTH_RADIUS_M;

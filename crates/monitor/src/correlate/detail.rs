@@ -92,7 +92,7 @@ impl fmt::Display for Detail {
             } => write!(
                 f,
                 "same kind, {distance_m:.0} m from the incident (within {:.0} m: radii {radius_m:.0} and {incident_radius_m:.0} m combined, plus {slack_m:.0} m), overlapping times",
-                radius_m.hypot(*incident_radius_m) + slack_m
+                super::within(*radius_m, *incident_radius_m, *slack_m)
             ),
             Detail::OffBearing(d) => write!(
                 f,

@@ -290,9 +290,7 @@ impl Grid {
     /// How far a point with this radius must look among the fine cells so that every
     /// incident there within their radii combined and `slack_m` is found.
     pub fn fine_reach(&self, radius_m: f64, slack_m: f64) -> f64 {
-        // Metres, far from overflowing when squared.
-        let radii = (radius_m * radius_m + self.fine_radius_m * self.fine_radius_m).sqrt();
-        (radii + slack_m).min(self.max_reach_m)
+        super::within(radius_m, self.fine_radius_m, slack_m).min(self.max_reach_m)
     }
 
     fn filing(&self, kind: EventKind, s: &Summary) -> Filing {
