@@ -179,7 +179,6 @@ impl State {
         Ok(())
     }
 
-    /// Applies one entry of the monitoring log.
     /// Takes a logged observation, its place worked out.
     fn apply_observation(&mut self, o: Observation, place: Place) {
         self.correlator.add(&o, place);
@@ -194,6 +193,7 @@ impl State {
         );
     }
 
+    /// Applies one entry of the monitoring log.
     fn apply(&mut self, e: store::MonitorEntry) {
         self.last_seq = e.seq;
         match e.kind.as_str() {
@@ -252,7 +252,8 @@ impl State {
         monitor::sectors::assign(&self.sectors, at).map(|s| s.code.as_str())
     }
 
-    /// Every alert the incidents `viewer` may see raise, with where it stands at `now`.
+    /// Every alert the incidents `viewer` may see raise, with where it stands at `now`, the
+    /// newest first.
     pub fn standings(
         &self,
         viewer: &Viewer,
@@ -268,12 +269,20 @@ impl State {
                 sector: self.sector_at(h.location),
             })
             .collect();
-        monitor::alerts::evaluate(&self.alert_config, &located)
-            .iter()
-            .map(|a| {
-                monitor::alerts::standing(a, &self.alert_config.ladder, self.acks.get(&a.id), now)
-            })
-            .collect()
+        let mut standings: Vec<monitor::alerts::Standing> =
+            monitor::alerts::evaluate(&self.alert_config, &located)
+                .iter()
+                .map(|a| {
+                    monitor::alerts::standing(
+                        a,
+                        &self.alert_config.ladder,
+                        self.acks.get(&a.id),
+                        now,
+                    )
+                })
+                .collect();
+        standings.sort_by_key(|s| std::cmp::Reverse(s.alert.raised_at));
+        standings
     }
 
     /// The daily report per sector from the incidents `viewer` may see; with `public_only`,

@@ -490,7 +490,6 @@ pub async fn alerts(
     if q.open == Some(true) {
         list.retain(|s| s.acknowledged.is_none());
     }
-    list.sort_by_key(|s| std::cmp::Reverse(s.alert.raised_at));
     Ok(Json(list))
 }
 

@@ -163,15 +163,12 @@ pub async fn page(State(state): State<AppState>, caller: Caller) -> WebResult {
         .len();
     let alerts = if caller.signed_in().is_ok() {
         let st = state.monitoring.sync(state.store.as_ref()).await?;
-        let mut open: Vec<_> = st
+        let open = st
             .standings(&caller.viewer(), jiff::Timestamp::now())
             .into_iter()
-            .filter(|s| s.acknowledged.is_none())
-            .collect();
-        open.sort_by_key(|s| std::cmp::Reverse(s.alert.raised_at));
+            .filter(|s| s.acknowledged.is_none());
         Some(
-            open.into_iter()
-                .take(10)
+            open.take(10)
                 .map(|s| {
                     (
                         s.alert.id.clone(),

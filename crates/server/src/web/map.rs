@@ -202,12 +202,8 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
         })
         .collect();
     drop(st);
-    standings.sort_by_key(|s| {
-        (
-            s.acknowledged.is_some(),
-            std::cmp::Reverse(s.alert.raised_at),
-        )
-    });
+    // Newest first already: those nobody has acknowledged go ahead, in that order.
+    standings.sort_by_key(|s| s.acknowledged.is_some());
     let alerts = standings
         .into_iter()
         .take(100)
