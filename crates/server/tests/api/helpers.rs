@@ -151,7 +151,8 @@ async fn tokens(store: &SqlStore) -> HashMap<&'static str, String> {
 
 impl TestApp {
     /// A second server on this one's database, as another instance of a deployment is: it
-    /// shares the store and the tokens, and keeps its own state. Finish it first.
+    /// shares the store and the tokens, and keeps its own state. Finish it before the app it
+    /// stands beside, which closes the shared store and drops a PostgreSQL database.
     pub async fn beside(&self) -> TestApp {
         let mut other = serve(&self.database_url, self.store.clone(), |_| {}).await;
         other.tokens = self.tokens.clone();
@@ -255,7 +256,10 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.await.unwrap();
         }
-        self.store.close().await;
+        // The app that made the database closes its store; one beside it leaves it open.
+        if self.pg.is_some() || self._dir.is_some() {
+            self.store.close().await;
+        }
         if let Some((base, name)) = self.pg.take() {
             testkit::drop_database(&base, &name).await;
             eprintln!("ran: API suite on PostgreSQL database {name} (dropped)");
