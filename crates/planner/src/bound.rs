@@ -150,7 +150,16 @@ impl Lagrange {
         if b <= 0.0 {
             0
         } else {
-            b as u64
+            let parts: Vec<(u64, u64)> = comp
+                .reqs
+                .iter()
+                .map(|&r| {
+                    let req = &m.reqs[r];
+                    let weeks = req.demand.iter().map(|&d| u64::from(d)).sum();
+                    (req.priority, weeks)
+                })
+                .collect();
+            attainable_from(&parts, b as u64)
         }
     }
 
@@ -370,6 +379,54 @@ pub(crate) fn step_cells(m: &Model) -> Vec<usize> {
         .collect()
 }
 
+/// Sums this large or larger are not rounded by [`attainable_from`] (its table would be).
+const ROUNDING_LIMIT: u64 = 1 << 22;
+
+/// The least weighted unmet at or above `b` that a plan can leave, where `parts` gives each
+/// requirement's priority and demand in unit-weeks. A plan leaves a whole number of unit-weeks
+/// of each requirement uncovered, at most its demand, so its weighted unmet is a sum of
+/// priorities, each taken at most that often: a bound of 13 on one requirement of priority 5
+/// is a bound of 15. Returns `b` unchanged when no such sum is found at or below the limit.
+pub(crate) fn attainable_from(parts: &[(u64, u64)], b: u64) -> u64 {
+    let top = parts.iter().map(|&(p, _)| p).max().unwrap_or(0);
+    let Some(limit) = b.checked_add(top).filter(|&l| l < ROUNDING_LIMIT) else {
+        return b;
+    };
+    let limit = limit as usize;
+    let mut reach = vec![false; limit + 1];
+    reach[0] = true;
+    for &(p, weeks) in parts {
+        let p = p as usize;
+        if p == 0 || weeks == 0 {
+            continue;
+        }
+        if (p as u64).saturating_mul(weeks) >= limit as u64 {
+            // As often as wanted, within the table.
+            for v in p..=limit {
+                reach[v] |= reach[v - p];
+            }
+        } else {
+            // At most `weeks` times: in lots of 1, 2, 4, … and the rest, each taken once.
+            let mut left = weeks as usize;
+            let mut lot = 1;
+            while left > 0 {
+                let take = lot.min(left);
+                let step = take * p;
+                for v in (step..=limit).rev() {
+                    reach[v] |= reach[v - step];
+                }
+                left -= take;
+                lot *= 2;
+            }
+        }
+    }
+    reach
+        .iter()
+        .skip(b as usize)
+        .position(|&r| r)
+        .map_or(b, |i| b + i as u64)
+}
+
 pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {
     comp.reqs
         .iter()
@@ -468,4 +525,30 @@ fn offer_dp(
         }
     }
     (f, choice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attainable_from;
+
+    #[test]
+    fn a_bound_rises_to_the_next_sum_of_priorities_a_plan_can_leave() {
+        // One requirement of priority 5: only multiples of 5.
+        assert_eq!(attainable_from(&[(5, 100)], 13), 15);
+        assert_eq!(attainable_from(&[(5, 100)], 15), 15);
+        // Priorities 6 and 4 make only even sums.
+        assert_eq!(attainable_from(&[(6, 100), (4, 100)], 13), 14);
+        // 7 and 8 make every sum from 42 on, but not 41.
+        assert_eq!(attainable_from(&[(7, 100), (8, 100)], 41), 42);
+        assert_eq!(attainable_from(&[(7, 100), (8, 100)], 43), 43);
+        // Demand caps how often a priority can be taken: with at most 2 unit-weeks of
+        // priority 10 and 3 of priority 3, the sums are 0, 3, 6, 9, 10, 13, 16, 19, 20, 23, …
+        assert_eq!(attainable_from(&[(10, 2), (3, 3)], 11), 13);
+        assert_eq!(attainable_from(&[(10, 2), (3, 3)], 21), 23);
+        assert_eq!(attainable_from(&[(10, 2), (3, 3)], 17), 19);
+        // Priority 1 leaves every bound as it is; no requirement, or beyond all demand, too.
+        assert_eq!(attainable_from(&[(1, 50), (9, 50)], 37), 37);
+        assert_eq!(attainable_from(&[], 37), 37);
+        assert_eq!(attainable_from(&[(10, 2), (3, 3)], 30), 30);
+    }
 }
