@@ -14,7 +14,7 @@ use crate::correlate::Head;
 use crate::model::EventKind;
 
 /// Raise an alert when at least `threshold` incidents (of `kinds`, or any kind when empty) begin
-/// in one sector within one window of `window_min` minutes (windows are aligned to the epoch).
+/// in one sector within `window_min` minutes of each other (a sliding window).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -97,13 +97,17 @@ impl Config {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
-    /// Stable: `rule:<name>:<sector>:<window start>` or `coalition:<incident>`.
+    /// `coalition:<incident>`, or `rule:<name>:<sector>:<start of the burst>` (the sector `-`
+    /// when there is none; the start as RFC 3339, e.g. `2025-03-18T10:05:00Z`).
     pub id: String,
     pub rule: String,
     pub sector: Option<String>,
     pub raised_at: Timestamp,
     pub incidents: Vec<u64>,
     pub summary: String,
+    /// For a rule's alert: when the first and the last of its incidents began.
+    #[serde(skip)]
+    pub span: Option<(Timestamp, Timestamp)>,
 }
 
 /// An incident (its head: alerting needs no lists) with its sector, as alerting sees it.
@@ -129,11 +133,11 @@ pub fn evaluate(config: &Config, incidents: &[Located<'_>]) -> Vec<Alert> {
                 i.location.lat,
                 i.location.lon
             ),
+            span: None,
         });
     }
     for rule in &config.rules {
-        let window = i64::from(rule.window_min) * 60;
-        let mut buckets: BTreeMap<(Option<&str>, i64), Vec<&Head>> = BTreeMap::new();
+        let mut by_sector: BTreeMap<Option<&str>, Vec<&Head>> = BTreeMap::new();
         for l in incidents {
             let i = &l.incident;
             if !rule.kinds.is_empty() && !rule.kinds.contains(&i.kind) {
@@ -142,34 +146,109 @@ pub fn evaluate(config: &Config, incidents: &[Located<'_>]) -> Vec<Alert> {
             if rule.sector.is_some() && rule.sector.as_deref() != l.sector {
                 continue;
             }
-            let start = i.from.as_second().div_euclid(window) * window;
-            buckets.entry((l.sector, start)).or_default().push(i);
+            by_sector.entry(l.sector).or_default().push(i);
         }
-        for ((sector, start), mut list) in buckets {
-            if list.len() < rule.threshold {
-                continue;
-            }
+        for (sector, mut list) in by_sector {
             list.sort_by_key(|i| (i.from, i.id));
-            let crossing = list[rule.threshold - 1];
-            let from = Timestamp::from_second(start).unwrap_or(crossing.from);
-            out.push(Alert {
-                id: format!("rule:{}:{}:{}", rule.name, sector.unwrap_or("-"), start),
-                rule: rule.name.clone(),
-                sector: sector.map(str::to_owned),
-                raised_at: crossing.from,
-                incidents: list.iter().map(|i| i.id).collect(),
-                summary: format!(
-                    "{} incidents in {} minutes from {from} in {} (threshold {})",
-                    list.len(),
-                    rule.window_min,
-                    sector.unwrap_or("no sector"),
-                    rule.threshold
-                ),
-            });
+            for burst in bursts(&list, rule) {
+                out.push(burst_alert(rule, sector, &burst));
+            }
         }
     }
     out.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.id.cmp(&b.id)));
     out
+}
+
+/// The bursts of a rule in one sector's incidents (sorted by start): at least `threshold`
+/// beginning within `window_min` minutes of each other, in any window (sliding, not aligned).
+/// A burst holds the incidents in the window when the threshold was reached, and each later
+/// one while the window up to it still holds `threshold`; it is raised by the one that
+/// reached the threshold.
+fn bursts<'a>(list: &[&'a Head], rule: &Rule) -> Vec<Burst<'a>> {
+    let window = SignedDuration::from_mins(i64::from(rule.window_min));
+    let mut out: Vec<Burst<'a>> = Vec::new();
+    let mut open = false;
+    let mut lo = 0;
+    for (j, i) in list.iter().enumerate() {
+        // The first incident beginning less than a window before this one.
+        while list
+            .get(lo)
+            .is_some_and(|x| i.from.duration_since(x.from) >= window)
+        {
+            lo += 1;
+        }
+        if j + 1 - lo < rule.threshold.max(1) {
+            open = false;
+            continue;
+        }
+        match out.last_mut() {
+            Some(b) if open => b.incidents.push(i),
+            _ => {
+                out.push(Burst {
+                    incidents: list.get(lo..=j).unwrap_or_default().to_vec(),
+                    raised_by: i,
+                });
+                open = true;
+            }
+        }
+    }
+    out
+}
+
+struct Burst<'a> {
+    incidents: Vec<&'a Head>,
+    raised_by: &'a Head,
+}
+
+fn burst_alert(rule: &Rule, sector: Option<&str>, burst: &Burst<'_>) -> Alert {
+    let first = burst
+        .incidents
+        .first()
+        .map_or(burst.raised_by.from, |i| i.from);
+    let last = burst.incidents.last().map_or(first, |i| i.from);
+    Alert {
+        id: format!("{}{first}", rule_prefix(&rule.name, sector)),
+        rule: rule.name.clone(),
+        sector: sector.map(str::to_owned),
+        raised_at: burst.raised_by.from,
+        incidents: burst.incidents.iter().map(|i| i.id).collect(),
+        summary: format!(
+            "{} incidents from {first} to {last} in {}, at least {} within {} minutes",
+            burst.incidents.len(),
+            sector.unwrap_or("no sector"),
+            rule.threshold,
+            rule.window_min
+        ),
+        span: Some((first, last)),
+    }
+}
+
+/// What the ids of a rule's alerts in one sector begin with; the start of the burst follows.
+fn rule_prefix(name: &str, sector: Option<&str>) -> String {
+    format!("rule:{name}:{}:", sector.unwrap_or("-"))
+}
+
+/// The acknowledgement that holds for `alert`: its own or, for a rule's alert, one given to
+/// the same rule and sector under an id whose start lies within this burst. A late report of
+/// an earlier incident can move a burst's start, and so its id; it is still the burst that was
+/// acknowledged.
+pub fn acknowledgement<'a>(
+    alert: &Alert,
+    acks: &'a BTreeMap<String, Acknowledgement>,
+) -> Option<&'a Acknowledgement> {
+    if let Some(a) = acks.get(&alert.id) {
+        return Some(a);
+    }
+    let (first, last) = alert.span?;
+    let prefix = rule_prefix(&alert.rule, alert.sector.as_deref());
+    acks.range(prefix.clone()..)
+        .take_while(|(id, _)| id.starts_with(&prefix))
+        .find(|(id, _)| {
+            id.get(prefix.len()..)
+                .and_then(|t| t.parse::<Timestamp>().ok())
+                .is_some_and(|t| first <= t && t <= last)
+        })
+        .map(|(_, a)| a)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -266,7 +345,8 @@ mod tests {
             incident(2, EventKind::Shelling, "2025-03-18T10:20:00Z", false),
             incident(3, EventKind::SmallArmsFire, "2025-03-18T10:25:00Z", false),
             incident(4, EventKind::Shelling, "2025-03-18T10:40:00Z", false),
-            incident(5, EventKind::Shelling, "2025-03-18T11:05:00Z", true), // next window
+            // Against coalition forces; and 2, 4 and 5 begin within the hour up to it.
+            incident(5, EventKind::Shelling, "2025-03-18T11:05:00Z", true),
             incident(6, EventKind::Shelling, "2025-03-18T10:30:00Z", false), // other sector
         ];
         let located: Vec<Located<'_>> = all
@@ -278,18 +358,156 @@ mod tests {
             .collect();
         let alerts = evaluate(&config, &located);
         let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
-        let start = ts("2025-03-18T10:00:00Z").as_second();
-        assert_eq!(
-            ids,
-            [format!("rule:surge:S-1:{start}").as_str(), "coalition:5"]
-        );
-        assert_eq!(alerts[0].incidents, [1, 2, 4]);
+        assert_eq!(ids, ["rule:surge:S-1:2025-03-18T10:05:00Z", "coalition:5"]);
+        assert_eq!(alerts[0].incidents, [1, 2, 4, 5]);
         assert_eq!(
             alerts[0].raised_at,
             ts("2025-03-18T10:40:00Z"),
             "raised by the third"
         );
         assert_eq!(alerts[1].sector.as_deref(), Some("S-1"));
+    }
+
+    /// Rule alerts of shellings in one sector, at these times, for at least `threshold` within
+    /// an hour: each alert's id and incidents.
+    fn surges(times: &[&str], threshold: usize) -> Vec<(String, Vec<u64>)> {
+        let all: Vec<Head> = times
+            .iter()
+            .zip(1..)
+            .map(|(t, id)| incident(id, EventKind::Shelling, t, false))
+            .collect();
+        in_one_sector(threshold, &all)
+            .into_iter()
+            .map(|a| (a.id, a.incidents))
+            .collect()
+    }
+
+    /// The alerts of a rule "surge" (any kind, at least `threshold` within an hour) on
+    /// incidents all in sector S-1.
+    fn in_one_sector(threshold: usize, all: &[Head]) -> Vec<Alert> {
+        let config = Config {
+            rules: vec![Rule {
+                name: "surge".into(),
+                sector: None,
+                kinds: vec![],
+                window_min: 60,
+                threshold,
+            }],
+            ladder: Ladder::default(),
+        };
+        let located: Vec<Located<'_>> = all
+            .iter()
+            .map(|i| Located {
+                incident: *i,
+                sector: Some("S-1"),
+            })
+            .collect();
+        evaluate(&config, &located)
+    }
+
+    #[test]
+    fn windows_slide_so_a_surge_across_the_hour_is_seen() {
+        // 10:50, 11:00 and 11:10: in no one clock hour, but within an hour of each other.
+        assert_eq!(
+            surges(
+                &[
+                    "2025-03-18T10:50:00Z",
+                    "2025-03-18T11:00:00Z",
+                    "2025-03-18T11:10:00Z"
+                ],
+                3
+            ),
+            [(
+                "rule:surge:S-1:2025-03-18T10:50:00Z".to_owned(),
+                vec![1, 2, 3]
+            )]
+        );
+        // A whole window apart is not within it: 10:00 and 11:00 never count together.
+        let edge = [
+            "2025-03-18T10:00:00Z",
+            "2025-03-18T10:30:00Z",
+            "2025-03-18T11:00:00Z",
+        ];
+        assert!(surges(&edge, 3).is_empty());
+        let inside = [
+            "2025-03-18T10:00:00Z",
+            "2025-03-18T10:30:00Z",
+            "2025-03-18T10:59:59Z",
+        ];
+        assert_eq!(surges(&inside, 3).len(), 1);
+        // A burst goes on while the hour up to each later one still holds the threshold, and
+        // a lull ends it: a second burst is a second alert.
+        let two = surges(
+            &[
+                "2025-03-18T10:00:00Z",
+                "2025-03-18T10:10:00Z",
+                "2025-03-18T10:50:00Z", // 10:00, 10:10, 10:50: reached
+                "2025-03-18T11:05:00Z", // 10:10, 10:50, 11:05: goes on
+                "2025-03-18T12:30:00Z", // alone: the burst is over
+                "2025-03-18T13:00:00Z",
+                "2025-03-18T13:20:00Z", // 12:30, 13:00, 13:20: a new one
+            ],
+            3,
+        );
+        assert_eq!(
+            two,
+            [
+                (
+                    "rule:surge:S-1:2025-03-18T10:00:00Z".to_owned(),
+                    vec![1, 2, 3, 4]
+                ),
+                (
+                    "rule:surge:S-1:2025-03-18T12:30:00Z".to_owned(),
+                    vec![5, 6, 7]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_burst_stays_acknowledged_when_a_late_report_moves_its_start() {
+        let mut all = vec![
+            incident(1, EventKind::Shelling, "2025-03-18T10:05:00Z", false),
+            incident(2, EventKind::Shelling, "2025-03-18T10:20:00Z", false),
+            incident(3, EventKind::Shelling, "2025-03-18T15:00:00Z", false),
+            incident(4, EventKind::Shelling, "2025-03-18T15:10:00Z", false),
+        ];
+        let before = in_one_sector(2, &all);
+        assert_eq!(before.len(), 2);
+        let mut acks = BTreeMap::new();
+        acks.insert(
+            before[0].id.clone(),
+            Acknowledgement {
+                by: "gbr.officer".into(),
+                at: ts("2025-03-18T10:30:00Z"),
+            },
+        );
+        // Reported late: a shelling at 09:50, which now starts the morning's burst.
+        all.push(incident(
+            5,
+            EventKind::Shelling,
+            "2025-03-18T09:50:00Z",
+            false,
+        ));
+        let after = in_one_sector(2, &all);
+        assert_eq!(after[0].id, "rule:surge:S-1:2025-03-18T09:50:00Z");
+        assert_eq!(after[0].incidents, [5, 1, 2]);
+        assert_eq!(
+            acknowledgement(&after[0], &acks).map(|a| a.by.as_str()),
+            Some("gbr.officer")
+        );
+        // The afternoon's burst was not acknowledged, nor is an incident's alert by a rule's.
+        assert!(acknowledgement(&after[1], &acks).is_none());
+        let attack = Alert {
+            id: "coalition:1".into(),
+            rule: "surge".into(),
+            sector: Some("S-1".into()),
+            raised_at: ts("2025-03-18T10:05:00Z"),
+            incidents: vec![1],
+            summary: String::new(),
+            span: None,
+        };
+        assert!(acknowledgement(&attack, &acks).is_none());
     }
 
     #[test]
@@ -301,6 +519,7 @@ mod tests {
             raised_at: ts("2025-03-18T10:00:00Z"),
             incidents: vec![1],
             summary: String::new(),
+            span: None,
         };
         let ladder = Ladder::default(); // 15, 30, 60 minutes
         let at = |now: &str, ack: Option<&Acknowledgement>| standing(&alert, &ladder, ack, ts(now));

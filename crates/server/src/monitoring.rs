@@ -38,7 +38,9 @@ pub struct State {
     sectors_text: Option<String>,
     pub alert_config: monitor::alerts::Config,
     alert_text: Option<String>,
-    pub acks: HashMap<String, monitor::alerts::Acknowledgement>,
+    /// Acknowledgements by alert id (in order, so that a rule's alerts of one sector are
+    /// together: see `monitor::alerts::acknowledgement`).
+    pub acks: std::collections::BTreeMap<String, monitor::alerts::Acknowledgement>,
     last_seq: i64,
 }
 
@@ -79,7 +81,7 @@ impl Monitoring {
                 sectors_text: None,
                 alert_config: monitor::alerts::Config::default(),
                 alert_text: None,
-                acks: HashMap::new(),
+                acks: Default::default(),
                 last_seq: 0,
             })),
             period,
@@ -276,7 +278,7 @@ impl State {
                     monitor::alerts::standing(
                         a,
                         &self.alert_config.ladder,
-                        self.acks.get(&a.id),
+                        monitor::alerts::acknowledgement(a, &self.acks),
                         now,
                     )
                 })

@@ -14,6 +14,16 @@ pub(crate) fn shelling(id: &str, lon: f64, minute: u32, against: bool) -> Value 
         "kind": "shelling", "count": {"low": 1, "best": 1, "high": 1}, "against_coalition": against})
 }
 
+/// The alert a rule raised, among those `GET /alerts` lists.
+fn rule_alert<'a>(alerts: &'a Value, rule: &str) -> &'a Value {
+    alerts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["alert"]["rule"] == rule)
+        .unwrap_or_else(|| panic!("no alert of {rule} in {alerts}"))
+}
+
 #[tokio::test]
 async fn thresholds_and_attacks_on_coalition_forces_raise_alerts_that_climb_until_acknowledged() {
     for backend in backends() {
@@ -54,12 +64,7 @@ async fn thresholds_and_attacks_on_coalition_forces_raise_alerts_that_climb_unti
             .map(|a| a["alert"]["id"].as_str().unwrap())
             .collect();
         assert!(ids.contains(&"coalition:3"), "{ids:?}");
-        let surge = alerts
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["alert"]["rule"] == "two shellings")
-            .unwrap_or_else(|| panic!("{alerts}"));
+        let surge = rule_alert(&alerts, "two shellings");
         assert_eq!(surge["alert"]["incidents"], json!([1, 2, 3]));
         // Raised in March 2025 and never acknowledged: at the top of the ladder, overdue.
         assert_eq!(
@@ -98,6 +103,46 @@ async fn thresholds_and_attacks_on_coalition_forces_raise_alerts_that_climb_unti
             .unwrap()
             .iter()
             .all(|a| a["alert"]["id"] != "coalition:3"));
+
+        // The shellings' burst, acknowledged; then a late report of one at 09:50 moves its
+        // start and so its id, and the acknowledgement still holds.
+        let (status, done) = app
+            .post(
+                "/alerts/rule:two%20shellings:-:2025-03-18T10:00:00Z/ack",
+                Some("planner"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{done}");
+        let mut late = shelling("D", 37.5, 0, false);
+        late["observed_from"] = json!("2025-03-18T09:50:00Z");
+        late["observed_to"] = json!("2025-03-18T09:51:00Z");
+        let (status, _) = app
+            .post(
+                "/observations",
+                Some("monitor"),
+                &json!({"observations": [late]}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, alerts) = app.get_json("/alerts", Some("observer")).await;
+        let surge = rule_alert(&alerts, "two shellings");
+        assert_eq!(
+            surge["alert"]["id"],
+            "rule:two shellings:-:2025-03-18T09:50:00Z"
+        );
+        assert_eq!(surge["alert"]["incidents"], json!([4, 1, 2, 3]));
+        assert_eq!(surge["acknowledged"]["by"], "planner");
+        assert_eq!(
+            app.post(
+                "/alerts/rule:two%20shellings:-:2025-03-18T09:50:00Z/ack",
+                Some("gbr.officer"),
+                &json!({})
+            )
+            .await
+            .0,
+            409
+        );
         app.finish().await;
     }
 }
