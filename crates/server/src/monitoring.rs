@@ -44,10 +44,16 @@ pub struct State {
     last_seq: i64,
 }
 
+/// Log entries read at a time while catching up: after a restart the whole log is replayed,
+/// a page at a time, so it is never held in memory all at once.
+const LOG_PAGE: usize = 10_000;
+
 #[derive(Clone)]
 pub struct Monitoring {
     inner: Arc<Mutex<State>>,
     pub period: PeriodSpec,
+    /// Log entries read at a time while catching up ([`LOG_PAGE`]).
+    page: usize,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -85,6 +91,7 @@ impl Monitoring {
                 last_seq: 0,
             })),
             period,
+            page: LOG_PAGE,
         }
     }
 
@@ -123,9 +130,15 @@ impl Monitoring {
             }
             return Ok(st);
         }
-        let since = st.last_seq;
-        for e in store.monitor_log(since).await? {
-            st.apply(e);
+        loop {
+            let page = store.monitor_log(st.last_seq, self.page).await?;
+            let full = page.len() >= self.page;
+            for e in page {
+                st.apply(e);
+            }
+            if !full {
+                break;
+            }
         }
         Ok(st)
     }
@@ -450,4 +463,46 @@ pub fn spawn_publisher(
             tokio::time::sleep(interval).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_log_longer_than_a_page_is_replayed_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let store = store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        // Seven shellings far apart, then an acknowledgement: eight entries, three pages of 3.
+        let rows: Vec<(String, String)> = (0..7)
+            .map(|i| {
+                let body = serde_json::json!({"id": format!("O-{i}"),
+                    "observed_from": "2025-03-18T10:00:00Z", "observed_to": "2025-03-18T10:01:00Z",
+                    "reported": "2025-03-18T11:00:00Z", "observer": "patrol",
+                    "location": {"type": "point", "lat": 48.0, "lon": 36.0 + f64::from(i), "radius_m": 100},
+                    "kind": "shelling", "count": {"low": 1, "best": 1, "high": 1}});
+                (format!("O-{i}"), body.to_string())
+            })
+            .collect();
+        let actor = store::Actor::new("test");
+        store
+            .append_monitor_log("observation", &rows, &actor)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .append_monitor_log("ack", &[("coalition:1".into(), "{}".into())], &actor)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let m = Monitoring {
+            page: 3,
+            ..Monitoring::default()
+        };
+        let st = m.sync(&store).await.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(st.observations.len(), 7);
+        assert_eq!(st.correlator.incident_count(), 7);
+        assert!(st.acks.contains_key("coalition:1"));
+        drop(st);
+        store.close().await;
+    }
 }

@@ -351,8 +351,9 @@ pub trait Store: Send + Sync {
         entries: &[(String, String)],
         actor: &Actor,
     ) -> Result<Vec<Appended>>;
-    /// The monitoring log after `after_seq`, in order.
-    async fn monitor_log(&self, after_seq: i64) -> Result<Vec<MonitorEntry>>;
+    /// The first `limit` entries of the monitoring log after `after_seq`, in order (a caller
+    /// catching up reads it a page at a time, so the whole log is never in memory at once).
+    async fn monitor_log(&self, after_seq: i64, limit: usize) -> Result<Vec<MonitorEntry>>;
     /// A reference table (exchange rates, country figures) as the CSV it was imported from.
     async fn reference(&self, name: &str) -> Result<Option<String>>;
     /// Replaces a reference table, with its audit row.

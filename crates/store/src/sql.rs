@@ -1331,12 +1331,13 @@ impl Store for SqlStore {
         Ok(out)
     }
 
-    async fn monitor_log(&self, after_seq: i64) -> Result<Vec<MonitorEntry>> {
+    async fn monitor_log(&self, after_seq: i64, limit: usize) -> Result<Vec<MonitorEntry>> {
         let rows = sqlx::query(
             "SELECT seq, kind, ref, body, recorded_at, recorded_by FROM monitor_log
-             WHERE seq > $1 ORDER BY seq",
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_seq)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

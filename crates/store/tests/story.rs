@@ -742,7 +742,7 @@ async fn aid_ledger(store: &SqlStore) {
         .append_monitor_log("split", &[("OBS-1".to_owned(), "{}".to_owned())], &actor())
         .await
         .unwrap();
-    let log = store.monitor_log(0).await.unwrap();
+    let log = store.monitor_log(0, usize::MAX).await.unwrap();
     let refs: Vec<(&str, &str)> = log
         .iter()
         .map(|e| (e.kind.as_str(), e.reference.as_str()))
@@ -760,7 +760,17 @@ async fn aid_ledger(store: &SqlStore) {
         log[1].body, "{\"a\":2}",
         "a different re-send changes nothing"
     );
-    assert_eq!(store.monitor_log(log[2].seq).await.unwrap().len(), 1);
+    assert_eq!(store.monitor_log(log[2].seq, 10).await.unwrap().len(), 1);
+    // A page at a time: the first two, then the two after them.
+    let page = |after: i64| {
+        let store = &store;
+        async move {
+            let page = store.monitor_log(after, 2).await.unwrap();
+            page.iter().map(|e| e.seq).collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(page(0).await, [log[0].seq, log[1].seq]);
+    assert_eq!(page(log[1].seq).await, [log[2].seq, log[3].seq]);
 
     // Reference tables.
     assert_eq!(store.reference("fx_rates").await.unwrap(), None);
