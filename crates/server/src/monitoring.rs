@@ -3,7 +3,6 @@
 //! up with the log before every answer (so several server processes on one PostgreSQL
 //! database agree).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::access::Releasability;
@@ -32,7 +31,9 @@ pub struct Stored {
 
 pub struct State {
     pub correlator: Correlator,
-    pub observations: HashMap<String, Stored>,
+    /// By id, in the order they were logged. (Entries are kept apart from the id index, so
+    /// growing the index moves only positions, not the observations.)
+    pub observations: indexmap::IndexMap<String, Stored>,
     pub efforts: Vec<(Effort, Option<String>)>,
     pub sectors: Vec<Sector>,
     sectors_text: Option<String>,
@@ -81,7 +82,7 @@ impl Monitoring {
         Self {
             inner: Arc::new(Mutex::new(State {
                 correlator: Correlator::new(params),
-                observations: HashMap::new(),
+                observations: Default::default(),
                 efforts: Vec::new(),
                 sectors: Vec::new(),
                 sectors_text: None,
