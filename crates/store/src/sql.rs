@@ -124,6 +124,11 @@ impl SqlStore {
                                 // Statement journals (a multi-row insert keeps one to undo
                                 // itself) in memory rather than in temporary files.
                                 "PRAGMA temp_store = MEMORY",
+                                // 32 MiB of pages per connection (the default is 2 MiB):
+                                // the monitoring log's id index outgrows a small cache within
+                                // a few hundred thousand observations, and each insert then
+                                // reads its pages back from the file.
+                                "PRAGMA cache_size = -32768",
                             ] {
                                 conn.execute(pragma).await?;
                             }
