@@ -82,6 +82,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{id}", get(monitoring::incident))
         .route("/incidents/{id}/decide", post(monitoring::decide))
+        .route("/alerts/ack", post(monitoring::acknowledge))
         .route("/audit", get(records::audit))
         .route("/report", get(report::page))
         .route("/assets/{*path}", get(assets::serve))

@@ -503,6 +503,17 @@ pub async fn acknowledge(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    let now = acknowledge_alert(&state, &caller, &id).await?;
+    Ok(Json(serde_json::json!({"alert": now})))
+}
+
+/// Acknowledges alert `id` for `caller` (anyone signed in but observers): logged once, the
+/// first acknowledgement counts. Where it stands after. Shared by the API and the web page.
+pub(crate) async fn acknowledge_alert(
+    state: &AppState,
+    caller: &crate::caller::Caller,
+    id: &str,
+) -> ApiResult<Option<monitor::alerts::Standing>> {
     if caller.signed_in()?.role == domain::access::Role::Observer {
         return Err(ApiError::Forbidden(
             "observers may not acknowledge alerts".into(),
@@ -524,7 +535,7 @@ pub async fn acknowledge(
         }
     }
     let result = store
-        .append_monitor_log("ack", &[(id.clone(), "{}".to_owned())], &caller.actor())
+        .append_monitor_log("ack", &[(id.to_owned(), "{}".to_owned())], &caller.actor())
         .await?;
     if !matches!(result.first(), Some(store::Appended::New(_))) {
         return Err(ApiError::Conflict(format!(
@@ -532,11 +543,10 @@ pub async fn acknowledge(
         )));
     }
     let st = state.monitoring.sync(store).await?;
-    let now = st
+    Ok(st
         .standings(&caller.viewer(), jiff::Timestamp::now())
         .into_iter()
-        .find(|s| s.alert.id == id);
-    Ok(Json(serde_json::json!({"alert": now})))
+        .find(|s| s.alert.id == id))
 }
 
 /// The alert rules and escalation ladder in force.

@@ -32,6 +32,8 @@ struct Dashboard {
     changes: Vec<Change>,
     /// Open alerts, for signed-in viewers.
     alerts: Option<Vec<AlertRow>>,
+    /// Everyone signed in but observers may acknowledge them.
+    may_acknowledge: bool,
 }
 
 pub struct Change {
@@ -185,6 +187,9 @@ pub async fn page(State(state): State<AppState>, caller: Caller) -> WebResult {
     };
     render(&Dashboard {
         alerts,
+        may_acknowledge: caller
+            .signed_in()
+            .is_ok_and(|u| u.role != domain::access::Role::Observer),
         chrome: Chrome::new(&caller, "Dashboard", "/"),
         scenario: scenario.as_ref().map(|s| s.name().to_owned()),
         nations_by_status: nations_by_status(&offers),

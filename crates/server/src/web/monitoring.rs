@@ -319,3 +319,15 @@ pub async fn decide(
         }
     }
 }
+
+/// The acknowledge button beside an open alert.
+#[derive(Debug, Deserialize)]
+pub struct AckForm {
+    alert: String,
+}
+
+/// Acknowledges an alert from the dashboard (as `POST /api/v1/alerts/ID/ack`), then back to it.
+pub async fn acknowledge(State(state): State<AppState>, f: WebForm<AckForm>) -> WebResult {
+    crate::api::monitoring::acknowledge_alert(&state, &f.caller, &f.form.alert).await?;
+    Ok(Redirect::to("/#alerts").into_response())
+}

@@ -779,7 +779,7 @@ async fn monitors_upload_observations_and_split_and_merge_incidents_through_form
 /// Alerts are on the map: an incident against coalition forces, and its sector, are marked
 /// while its alert is unacknowledged, and every alert is listed with its rung of the ladder.
 #[tokio::test]
-async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
+async fn the_map_and_dashboard_mark_alerts_until_acknowledged_there() {
     let app = spawn_app(&backends()[0]).await;
     let east = r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "S-EAST", "name": "East"},
         "geometry": {"type": "Polygon", "coordinates": [[[38.5, 48.0], [39.5, 48.0], [39.5, 49.0], [38.5, 49.0], [38.5, 48.0]]]}}]}"#;
@@ -816,11 +816,34 @@ async fn the_map_marks_incidents_with_alerts_until_acknowledged() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("id=\"map-alerts\""), "{page}");
     let id = alert["id"].as_str().unwrap();
-    let path = format!("/alerts/{id}/ack");
-    assert_eq!(
-        app.post(&path, Some("gbr.officer"), &json!({})).await.0,
-        200
+    // The dashboard lists it with a button to acknowledge; observers see no button, and a
+    // form without the session's token is refused.
+    let (_, page, _) = monitor.get("/").await;
+    assert!(
+        page.contains(&format!("name=\"alert\" value=\"{id}\"")),
+        "{page}"
     );
+    let observer = Browser::signed_in(&app, "observer").await;
+    let (_, page, _) = observer.get("/").await;
+    assert!(page.contains(id) && !page.contains("action=\"/alerts/ack\""));
+    let officer = Browser::signed_in(&app, "gbr.officer").await;
+    let (status, _) = officer.post("/alerts/ack", &[("alert", id)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = officer.csrf().await;
+    let (status, _) = officer
+        .post("/alerts/ack", &[("_csrf", &csrf), ("alert", id)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = officer.get("/").await;
+    assert!(
+        !page.contains(id),
+        "acknowledged, it is no longer open: {page}"
+    );
+    // Once is enough: a second acknowledgement is refused.
+    let (status, _) = officer
+        .post("/alerts/ack", &[("_csrf", &csrf), ("alert", id)])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
     let (_, data, _) = monitor.get("/map/data.json").await;
     let data: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(alert_on(&data)["acknowledged"], true, "{data}");
