@@ -379,8 +379,9 @@ pub(crate) fn step_cells(m: &Model) -> Vec<usize> {
         .collect()
 }
 
-/// Sums this large or larger are not rounded by [`attainable_from`] (its table would be).
-const ROUNDING_LIMIT: u64 = 1 << 22;
+/// Sums this large or larger are not rounded by [`attainable_from`]: its table, worked out on
+/// every bound step, would cost more than the rounding (under one priority) is worth there.
+const ROUNDING_LIMIT: u64 = 1 << 18;
 
 /// The least weighted unmet at or above `b` that a plan can leave, where `parts` gives each
 /// requirement's priority and demand in unit-weeks. A plan leaves a whole number of unit-weeks
