@@ -102,7 +102,7 @@ impl Monitoring {
     /// catch-up and then find little or nothing left to read. (Reading before taking the lock
     /// was measured: under 200 concurrent ingest connections every waiting request read the
     /// same growing tail of the log, and ingest fell from 429 to 7 requests a second.)
-    pub async fn sync(&self, store: &dyn Store) -> Result<MutexGuard<'_, State>, ApiError> {
+    pub async fn sync(&self, store: &Arc<dyn Store>) -> Result<MutexGuard<'_, State>, ApiError> {
         self.sync_with(store, Vec::new()).await
     }
 
@@ -112,7 +112,7 @@ impl Monitoring {
     /// writer's entries came first, or the sequence skipped numbers) the log is read.
     async fn sync_with(
         &self,
-        store: &dyn Store,
+        store: &Arc<dyn Store>,
         mut logged: Vec<(i64, Observation, Place)>,
     ) -> Result<MutexGuard<'_, State>, ApiError> {
         let mut st = self.inner.lock().await;
@@ -131,17 +131,67 @@ impl Monitoring {
             }
             return Ok(st);
         }
-        loop {
-            let page = store.monitor_log(st.last_seq, self.page).await?;
-            let full = page.len() >= self.page;
+        let page = store.monitor_log(st.last_seq, self.page).await?;
+        let more = page.len() >= self.page;
+        let next = page.last().map_or(st.last_seq, |e| e.seq);
+        if !more {
             for e in page {
                 st.apply(e);
             }
-            if !full {
-                break;
+            return Ok(st);
+        }
+        // A long catch-up (after a start): the next pages are read on another task while this
+        // one applies, so reading rows and correlating them take both cores.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let reader = AbortOnDrop(tokio::spawn(read_pages(
+            Arc::clone(store),
+            next,
+            self.page,
+            tx,
+        )));
+        for e in page {
+            st.apply(e);
+        }
+        while let Some(page) = rx.recv().await {
+            for e in page? {
+                st.apply(e);
             }
         }
+        drop(reader);
         Ok(st)
+    }
+}
+
+/// Reads the log after `after`, `size` entries at a time, into `tx` until a page comes back
+/// short, an error is sent, or the receiver is gone.
+async fn read_pages(
+    store: Arc<dyn Store>,
+    mut after: i64,
+    size: usize,
+    tx: tokio::sync::mpsc::Sender<store::Result<Vec<store::MonitorEntry>>>,
+) {
+    loop {
+        let page = store.monitor_log(after, size).await;
+        let done = match &page {
+            Ok(p) => {
+                after = p.last().map_or(after, |e| e.seq);
+                p.len() < size
+            }
+            Err(_) => true,
+        };
+        if tx.send(page).await.is_err() || done {
+            return;
+        }
+    }
+}
+
+/// A task stopped when its handle is dropped (the catch-up gave up, or its request was
+/// cancelled), so no reader outlives the reading it was for.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -346,7 +396,7 @@ pub struct IngestReport {
 /// is refused.
 pub async fn ingest(
     monitoring: &Monitoring,
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     batch: Batch,
     actor: &Actor,
 ) -> Result<IngestReport, ApiError> {
@@ -434,7 +484,7 @@ pub fn spawn_publisher(
                 }
             }
             if let Some(c) = &client {
-                let standings = match state.monitoring.sync(state.store.as_ref()).await {
+                let standings = match state.monitoring.sync(&state.store).await {
                     Ok(st) => st.standings(&Viewer::Everything, jiff::Timestamp::now()),
                     Err(e) => {
                         tracing::error!(error = %e, "alerts could not be worked out");
@@ -474,21 +524,24 @@ mod tests {
     async fn a_log_longer_than_a_page_is_replayed_whole() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let url = format!("sqlite://{}", dir.path().join("m.db").display());
-        let store = store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-        // Seven shellings far apart, then an acknowledgement: eight entries, three pages of 3.
-        let rows: Vec<(String, String)> = (0..7)
-            .map(|i| {
+        let sql = store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let store: Arc<dyn Store> = Arc::new(sql.clone());
+        let shellings = |ids: std::ops::Range<i32>| -> Vec<(String, String)> {
+            ids.map(|i| {
                 let body = serde_json::json!({"id": format!("O-{i}"),
                     "observed_from": "2025-03-18T10:00:00Z", "observed_to": "2025-03-18T10:01:00Z",
                     "reported": "2025-03-18T11:00:00Z", "observer": "patrol",
-                    "location": {"type": "point", "lat": 48.0, "lon": 36.0 + f64::from(i), "radius_m": 100},
+                    "location": {"type": "point", "lat": 48.0, "lon": 30.0 + f64::from(i) * 0.5, "radius_m": 100},
                     "kind": "shelling", "count": {"low": 1, "best": 1, "high": 1}});
                 (format!("O-{i}"), body.to_string())
             })
-            .collect();
+            .collect()
+        };
         let actor = store::Actor::new("test");
+        // Seven shellings far apart, then an acknowledgement: eight entries, pages of 3, 3
+        // and 2.
         store
-            .append_monitor_log("observation", &rows, &actor)
+            .append_monitor_log("observation", &shellings(0..7), &actor)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         store
@@ -504,6 +557,19 @@ mod tests {
         assert_eq!(st.correlator.incident_count(), 7);
         assert!(st.acks.contains_key("coalition:1"));
         drop(st);
-        store.close().await;
+        // Six more: two full pages, then an empty one.
+        store
+            .append_monitor_log("observation", &shellings(7..13), &actor)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let st = m.sync(&store).await.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(st.observations.len(), 13);
+        assert_eq!(st.correlator.incident_count(), 13);
+        assert_eq!(
+            st.observations.keys().last().map(String::as_str),
+            Some("O-12")
+        );
+        drop(st);
+        sql.close().await;
     }
 }

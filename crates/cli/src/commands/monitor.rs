@@ -12,6 +12,8 @@ use crate::args::MonitorCommand;
 use crate::output::{print, Out};
 
 pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Result<ExitCode> {
+    // Monitoring state catches up with the log through a shared handle on the store.
+    let shared: std::sync::Arc<dyn Store> = std::sync::Arc::new(store.clone());
     let monitoring = Monitoring::default();
     match cmd {
         MonitorCommand::Ingest { file } => {
@@ -39,7 +41,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                     .map_err(|e| anyhow!("{}: {e}", file.display()))?,
             };
             let report =
-                server::monitoring::ingest(&monitoring, store, batch, &cli_actor()).await?;
+                server::monitoring::ingest(&monitoring, &shared, batch, &cli_actor()).await?;
             out.json(&serde_json::to_value(&report)?);
             out.say(format!(
                 "{} observations recorded, {} already known, {} rejected",
@@ -120,7 +122,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                 .map(monitor::EventKind::parse)
                 .transpose()
                 .map_err(|e| anyhow!("--kind: {e}"))?;
-            let st = monitoring.sync(store).await?;
+            let st = monitoring.sync(&shared).await?;
             let mut list: Vec<monitor::Incident> = st
                 .correlator
                 .incidents_where(|h| kind.is_none_or(|k| h.kind == k))
@@ -158,7 +160,7 @@ pub async fn run(store: &SqlStore, cmd: MonitorCommand, out: Out) -> anyhow::Res
                     .day_of(jiff::Timestamp::now())
                     .map_err(|e| anyhow!(e))?,
             };
-            let st = monitoring.sync(store).await?;
+            let st = monitoring.sync(&shared).await?;
             let reports = st
                 .daily_reports(spec, day, &store::Viewer::Everything, false)
                 .map_err(|e| anyhow!(e))?;

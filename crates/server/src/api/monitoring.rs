@@ -60,13 +60,8 @@ pub async fn ingest(
             ))
         }
     };
-    let report = monitoring::ingest(
-        &state.monitoring,
-        state.store.as_ref(),
-        batch,
-        &caller.actor(),
-    )
-    .await?;
+    let report =
+        monitoring::ingest(&state.monitoring, &state.store, batch, &caller.actor()).await?;
     Ok(Json(report))
 }
 
@@ -117,7 +112,7 @@ pub async fn incidents(
     let from = q.from.as_deref().map(|s| time("from", s)).transpose()?;
     let to = q.to.as_deref().map(|s| time("to", s)).transpose()?;
     let viewer = caller.viewer();
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     // Visibility, kind, times and sector are judged on heads; only the page is written out.
     let mut heads: Vec<monitor::correlate::Head> = st
         .correlator
@@ -163,7 +158,7 @@ pub async fn incident(
 ) -> ApiResult<Json<Value>> {
     let not_found = || ApiError::NotFound(format!("there is no incident {id}"));
     let n: u64 = id.parse().map_err(|_| not_found())?;
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     let i = st
         .correlator
         .incident(n)
@@ -222,7 +217,7 @@ pub async fn split(
     let why = reason(&body.reason)?;
     let store = state.store.as_ref();
     {
-        let st = state.monitoring.sync(store).await?;
+        let st = state.monitoring.sync(&state.store).await?;
         if !st
             .correlator
             .incident(n)
@@ -248,7 +243,7 @@ pub async fn split(
     store
         .append_monitor_log("split", &[(key, text)], &caller.actor())
         .await?;
-    let st = state.monitoring.sync(store).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     let new = decision
         .observations
         .first()
@@ -283,7 +278,7 @@ pub async fn merge(
     let why = reason(&body.reason)?;
     let store = state.store.as_ref();
     {
-        let st = state.monitoring.sync(store).await?;
+        let st = state.monitoring.sync(&state.store).await?;
         let viewer = caller.viewer();
         for x in [n, body.from] {
             if !st
@@ -399,7 +394,7 @@ pub async fn sectors(
     State(state): State<AppState>,
     SignedIn(_caller): SignedIn,
 ) -> ApiResult<Json<Vec<monitor::sectors::Sector>>> {
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     Ok(Json(st.sectors.clone()))
 }
 
@@ -423,7 +418,7 @@ async fn report(state: &AppState, viewer: &Viewer, q: &ReportQuery) -> Result<Re
             .day_of(jiff::Timestamp::now())
             .map_err(ApiError::internal)?,
     };
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     let public_only = *viewer == Viewer::Public;
     let reports = st
         .daily_reports(spec, day, viewer, public_only)
@@ -485,7 +480,7 @@ pub async fn alerts(
     SignedIn(caller): SignedIn,
     Query(q): Query<AlertQuery>,
 ) -> ApiResult<Json<Vec<monitor::alerts::Standing>>> {
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     let mut list = st.standings(&caller.viewer(), jiff::Timestamp::now());
     if q.open == Some(true) {
         list.retain(|s| s.acknowledged.is_none());
@@ -521,7 +516,7 @@ pub(crate) async fn acknowledge_alert(
     }
     let store = state.store.as_ref();
     {
-        let st = state.monitoring.sync(store).await?;
+        let st = state.monitoring.sync(&state.store).await?;
         let known = st
             .standings(&caller.viewer(), jiff::Timestamp::now())
             .into_iter()
@@ -542,7 +537,7 @@ pub(crate) async fn acknowledge_alert(
             "alert {id} was already acknowledged"
         )));
     }
-    let st = state.monitoring.sync(store).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     Ok(st
         .standings(&caller.viewer(), jiff::Timestamp::now())
         .into_iter()
@@ -557,7 +552,7 @@ pub async fn alert_rules(
     State(state): State<AppState>,
     SignedIn(_caller): SignedIn,
 ) -> ApiResult<Json<monitor::alerts::Config>> {
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     Ok(Json(st.alert_config.clone()))
 }
 

@@ -164,7 +164,7 @@ pub async fn page(State(state): State<AppState>, caller: Caller) -> WebResult {
         .collect::<BTreeSet<_>>()
         .len();
     let alerts = if caller.signed_in().is_ok() {
-        let st = state.monitoring.sync(state.store.as_ref()).await?;
+        let st = state.monitoring.sync(&state.store).await?;
         let open = st
             .standings(&caller.viewer(), jiff::Timestamp::now())
             .into_iter()

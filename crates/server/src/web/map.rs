@@ -162,7 +162,7 @@ pub async fn data(State(state): State<AppState>, caller: Caller) -> WebResult<Js
             },
         )
         .collect();
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     // The 500 newest the viewer may see: only those are written out.
     let incidents: Vec<MapIncident> = st
         .correlator

@@ -68,7 +68,7 @@ async fn page(
             .map_err(ApiError::internal)?,
     };
     let viewer = caller.viewer();
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     // The 200 newest the caller may see: the rest are not written out.
     let visible: Vec<monitor::Incident> = st
         .correlator
@@ -131,13 +131,9 @@ pub async fn upload(State(state): State<AppState>, f: WebForm<UploadForm>) -> We
     };
     match batch {
         Ok(batch) => {
-            let report = crate::monitoring::ingest(
-                &state.monitoring,
-                state.store.as_ref(),
-                batch,
-                &caller.actor(),
-            )
-            .await?;
+            let report =
+                crate::monitoring::ingest(&state.monitoring, &state.store, batch, &caller.actor())
+                    .await?;
             render(&page(&state, &caller, None, Some(report), None).await?)
         }
         Err(e) => {
@@ -171,7 +167,7 @@ async fn incident_page(
     error: Option<String>,
 ) -> Result<IncidentPage, ApiError> {
     caller.signed_in()?;
-    let st = state.monitoring.sync(state.store.as_ref()).await?;
+    let st = state.monitoring.sync(&state.store).await?;
     let i = st
         .correlator
         .incident(id)
@@ -250,7 +246,7 @@ pub async fn decide(
                 {
                     let st = state
                         .monitoring
-                        .sync(store)
+                        .sync(&state.store)
                         .await
                         .map_err(|e| e.to_string())?;
                     st.correlator
@@ -275,7 +271,7 @@ pub async fn decide(
                 {
                     let st = state
                         .monitoring
-                        .sync(store)
+                        .sync(&state.store)
                         .await
                         .map_err(|e| e.to_string())?;
                     let viewer = caller.viewer();
