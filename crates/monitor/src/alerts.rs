@@ -162,12 +162,15 @@ pub fn evaluate(config: &Config, incidents: &[Located<'_>]) -> Vec<Alert> {
 /// The bursts of a rule in one sector's incidents (sorted by start): at least `threshold`
 /// beginning within `window_min` minutes of each other, in any window (sliding, not aligned).
 /// A burst holds the incidents in the window when the threshold was reached, and each later
-/// one while the window up to it still holds `threshold`; it is raised by the one that
-/// reached the threshold.
+/// one while the window up to it still holds `threshold`, for at most one window after the
+/// incident that raised it. A surge that lasts longer raises a new alert each window, listing
+/// the incidents since the last; a lull ends a burst.
 fn bursts<'a>(list: &[&'a Head], rule: &Rule) -> Vec<Burst<'a>> {
     let window = SignedDuration::from_mins(i64::from(rule.window_min));
     let mut out: Vec<Burst<'a>> = Vec::new();
+    // The burst taking incidents now, if any, and the first incident in no burst yet.
     let mut open = false;
+    let mut taken = 0;
     let mut lo = 0;
     for (j, i) in list.iter().enumerate() {
         // The first incident beginning less than a window before this one.
@@ -182,15 +185,18 @@ fn bursts<'a>(list: &[&'a Head], rule: &Rule) -> Vec<Burst<'a>> {
             continue;
         }
         match out.last_mut() {
-            Some(b) if open => b.incidents.push(i),
+            Some(b) if open && i.from.duration_since(b.raised_by.from) < window => {
+                b.incidents.push(i);
+            }
             _ => {
                 out.push(Burst {
-                    incidents: list.get(lo..=j).unwrap_or_default().to_vec(),
+                    incidents: list.get(lo.max(taken)..=j).unwrap_or_default().to_vec(),
                     raised_by: i,
                 });
                 open = true;
             }
         }
+        taken = j + 1;
     }
     out
 }
@@ -459,6 +465,33 @@ mod tests {
                 (
                     "rule:surge:S-1:2025-03-18T12:30:00Z".to_owned(),
                     vec![5, 6, 7]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_surge_that_lasts_raises_an_alert_each_window() {
+        // Every 20 minutes from 10:00 to 13:00, two an hour the threshold: raised at 10:20,
+        // again at 11:20 and 12:20, each listing the incidents since the last.
+        let times: Vec<String> = (0..10)
+            .map(|k| format!("2025-03-18T{:02}:{:02}:00Z", 10 + k * 20 / 60, k * 20 % 60))
+            .collect();
+        let times: Vec<&str> = times.iter().map(String::as_str).collect();
+        assert_eq!(
+            surges(&times, 2),
+            [
+                (
+                    "rule:surge:S-1:2025-03-18T10:00:00Z".to_owned(),
+                    vec![1, 2, 3, 4]
+                ),
+                (
+                    "rule:surge:S-1:2025-03-18T11:20:00Z".to_owned(),
+                    vec![5, 6, 7]
+                ),
+                (
+                    "rule:surge:S-1:2025-03-18T12:20:00Z".to_owned(),
+                    vec![8, 9, 10]
                 ),
             ]
         );
