@@ -61,6 +61,17 @@ impl Caller {
         self.user.as_ref().ok_or(ApiError::Unauthenticated)
     }
 
+    /// May this caller acknowledge alerts? Anyone signed in but observers.
+    pub fn may_acknowledge_alerts(&self) -> Result<&User, ApiError> {
+        let user = self.signed_in()?;
+        if user.role == Role::Observer {
+            return Err(ApiError::Forbidden(
+                "observers may not acknowledge alerts".into(),
+            ));
+        }
+        Ok(user)
+    }
+
     /// May this caller change the offers of `nation`? Coalition HQ may change any; a nation
     /// officer only their own nation's.
     pub fn may_manage_offers_of(&self, nation: &NationCode) -> Result<&User, ApiError> {

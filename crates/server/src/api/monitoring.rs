@@ -509,11 +509,7 @@ pub(crate) async fn acknowledge_alert(
     caller: &crate::caller::Caller,
     id: &str,
 ) -> ApiResult<Option<monitor::alerts::Standing>> {
-    if caller.signed_in()?.role == domain::access::Role::Observer {
-        return Err(ApiError::Forbidden(
-            "observers may not acknowledge alerts".into(),
-        ));
-    }
+    caller.may_acknowledge_alerts()?;
     let store = state.store.as_ref();
     {
         let st = state.monitoring.sync(&state.store).await?;

@@ -187,9 +187,7 @@ pub async fn page(State(state): State<AppState>, caller: Caller) -> WebResult {
     };
     render(&Dashboard {
         alerts,
-        may_acknowledge: caller
-            .signed_in()
-            .is_ok_and(|u| u.role != domain::access::Role::Observer),
+        may_acknowledge: caller.may_acknowledge_alerts().is_ok(),
         chrome: Chrome::new(&caller, "Dashboard", "/"),
         scenario: scenario.as_ref().map(|s| s.name().to_owned()),
         nations_by_status: nations_by_status(&offers),
