@@ -142,13 +142,11 @@ impl Monitoring {
         }
         // A long catch-up (after a start): the next pages are read on another task while this
         // one applies, so reading rows and correlating them take both cores.
+        // The reader is aborted when `reader` drops: on an error here, or when the request is
+        // cancelled, no reader outlives the catch-up it was for.
         let (tx, mut rx) = tokio::sync::mpsc::channel(2);
-        let reader = AbortOnDrop(tokio::spawn(read_pages(
-            Arc::clone(store),
-            next,
-            self.page,
-            tx,
-        )));
+        let mut reader = tokio::task::JoinSet::new();
+        reader.spawn(read_pages(Arc::clone(store), next, self.page, tx));
         for e in page {
             st.apply(e);
         }
@@ -182,16 +180,6 @@ async fn read_pages(
         if tx.send(page).await.is_err() || done {
             return;
         }
-    }
-}
-
-/// A task stopped when its handle is dropped (the catch-up gave up, or its request was
-/// cancelled), so no reader outlives the reading it was for.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
