@@ -166,6 +166,15 @@ pub enum CorrelateError {
     DifferentKinds(u64, u64),
 }
 
+/// Who saw a member: a named observer (its number in [`Correlator::observer_names`]) or, when
+/// the observation named none, the member itself (by position): two sightings by one observer
+/// are not independent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seer {
+    Named(u32),
+    Itself(u32),
+}
+
 /// "No member": the end of an incident's list of members.
 const NONE: u32 = u32::MAX;
 
@@ -179,7 +188,7 @@ struct Member {
     against_coalition: bool,
     releasability: Releasability,
     /// The observer's id (as a number, see [`Correlator::observer_names`]) when one was given;
-    /// otherwise the observation's own id stands for it.
+    /// otherwise the observation itself stands for it ([`Seer::Itself`]).
     observer: Option<u32>,
     /// The incident it is in (its slot), and the next member of that incident.
     incident: u32,
@@ -431,6 +440,9 @@ pub struct Correlator {
     /// How far apart windows still join ([`Params::max_gap_min`]).
     gap: Millis,
     ids: Ids,
+    /// False when ids are not kept (a batch's correlator, which says only where each row
+    /// went): [`Correlator::ids`] is then empty.
+    keep_ids: bool,
     /// One per observation, at the position of its id.
     members: Vec<Member>,
     /// Why each member is in its incident, by position (the rule is the kind of detail);
@@ -480,6 +492,7 @@ impl Correlator {
             params,
             gap: i64::from(params.max_gap_min) * 60_000,
             ids: Ids::default(),
+            keep_ids: true,
             members: Vec::new(),
             details: Vec::new(),
             explain: true,
@@ -495,11 +508,13 @@ impl Correlator {
 
     /// A correlator for observations that come in order of the start of their windows: its
     /// index forgets what no later observation can reach (see `Grid::sweeping`).
-    /// It keeps no reasons: it serves a batch, which says only which incident each row is in.
+    /// It keeps no reasons and no ids: it serves a batch, which says only which incident each
+    /// row is in.
     fn in_order_of_time(params: Params) -> Self {
         Self {
             grid: Grid::sweeping(params.max_join_m),
             explain: false,
+            keep_ids: false,
             ..Self::new(params)
         }
     }
@@ -618,14 +633,22 @@ impl Correlator {
         })
     }
 
-    /// Who observed member `i`: its observer id, or its own id.
-    fn observer_of(&self, i: u32) -> &str {
+    /// Who observed member `i`: its named observer, or, when none was given, itself.
+    fn observer_of(&self, i: u32) -> Seer {
         match self.members.get(i as usize).and_then(|m| m.observer) {
-            Some(o) => self
+            Some(o) => Seer::Named(o),
+            None => Seer::Itself(i),
+        }
+    }
+
+    /// The name of who observed member `i`: its observer id, or its own id.
+    fn observer_name(&self, i: u32) -> &str {
+        match self.observer_of(i) {
+            Seer::Named(o) => self
                 .observer_names
                 .get(o as usize)
                 .map_or("", String::as_str),
-            None => self.ids.get(i),
+            Seer::Itself(i) => self.ids.get(i),
         }
     }
 
@@ -643,7 +666,7 @@ impl Correlator {
                 detail: detail.clone(),
             });
             observations.push(id);
-            observers.push(self.observer_of(i).to_owned());
+            observers.push(self.observer_name(i).to_owned());
         }
         observers.sort();
         observers.dedup();
@@ -691,7 +714,9 @@ impl Correlator {
         if self.explain {
             self.details.reserve(n);
         }
-        self.ids.reserve(n, index);
+        if self.keep_ids {
+            self.ids.reserve(n, index);
+        }
         // Untouched room costs no memory, only address space; at most one incident each.
         self.records.reserve(n);
     }
@@ -710,20 +735,29 @@ impl Correlator {
     /// Adds an observation whose id is not yet known; returns its position. Unless `index`,
     /// its id cannot be looked up afterwards.
     fn insert_new(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
-        let i = self.push_member(o, place, index);
+        let i = self.push_member(o, place, window_of(o), index);
         self.correlate_member(i);
         i
     }
 
     /// Keeps what correlation needs of an observation whose id is not yet known, in no
-    /// incident yet; returns its position.
-    fn push_member(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
+    /// incident yet, seen in `window` (its [`window_of`]); returns its position.
+    fn push_member(
+        &mut self,
+        o: &Observation,
+        place: Place,
+        window: (Millis, Millis),
+        index: bool,
+    ) -> u32 {
         let observer = o.observer_id.as_deref().map(|name| self.observer(name));
-        let i = self.ids.push(&o.id, index);
+        let i = self.members.len() as u32;
+        if self.keep_ids {
+            self.ids.push(&o.id, index);
+        }
         self.members.push(Member {
             kind: o.kind,
             place,
-            window: window_of(o),
+            window,
             count: o.count,
             against_coalition: o.against_coalition,
             releasability: o.releasability,
@@ -769,7 +803,7 @@ impl Correlator {
         kind: EventKind,
         place: Place,
         window: (Millis, Millis),
-        observer: &str,
+        observer: Seer,
     ) -> Option<(u32, Detail)> {
         // A window longer than an incident may span joins nothing: no lookup at all.
         if too_long(&self.params, window.0, window.1) {
@@ -813,7 +847,7 @@ impl Correlator {
         place: Place,
         centre: LatLon,
         (from, to, until): (Millis, Millis, Millis),
-        observer: &str,
+        observer: Seer,
     ) -> Option<Agreement> {
         let p = &self.params;
         // The windows overlap, allowing the gap.
@@ -838,7 +872,7 @@ impl Correlator {
 
     /// Does an observation at `place` agree with an incident located by bearings, or is it a
     /// bearing? (Points near a located incident are [`near`].)
-    fn agree(&self, r: &Record, place: Place, observer: &str) -> Option<Agreement> {
+    fn agree(&self, r: &Record, place: Place, observer: Seer) -> Option<Agreement> {
         let p = &self.params;
         match place {
             Place::Point { at, radius_m } if r.has_point => {

@@ -41,11 +41,11 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
     let Rows {
         first,
         kinds,
-        starts,
+        windows,
     } = first_rows(batch, threads);
     let (thread_of, load) = deal_kinds(&first, &kinds, threads);
-    let (first, kinds, starts, thread_of, load) =
-        (&first[..], &kinds[..], &starts[..], &thread_of, &load);
+    let (first, kinds, windows, thread_of, load) =
+        (&first[..], &kinds[..], &windows[..], &thread_of, &load);
     let run: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -57,14 +57,14 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
                         first
                             .iter()
                             .zip(kinds)
-                            .zip(starts)
+                            .zip(windows)
                             .zip(0..)
                             .filter(|&(((&f, &k), _), r)| {
                                 f == r && thread_of.get(usize::from(k)) == Some(&t)
                             })
-                            .map(|((_, &start), r)| (start, r)),
+                            .map(|((_, &(start, _)), r)| (start, r)),
                     );
-                    correlate_part(params, batch, rows)
+                    correlate_part(params, batch, windows, rows)
                 })
             })
             .collect();
@@ -79,8 +79,8 @@ struct Rows {
     first: Vec<u32>,
     /// The kind, as a number.
     kinds: Vec<u8>,
-    /// The start of the window.
-    starts: Vec<Millis>,
+    /// The window ([`window_of`]).
+    windows: Vec<(Millis, Millis)>,
 }
 
 /// The rows' first sendings, kinds and starts. The rows are hashed in shares of the batch,
@@ -90,20 +90,20 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = &hasher;
     let mut hashes = vec![0u64; batch.len()];
     let mut kinds = vec![0u8; batch.len()];
-    let mut starts = vec![0; batch.len()];
+    let mut windows = vec![(0, 0); batch.len()];
     let chunk = batch.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        for (((rows, hs), ks), ss) in batch
+        for (((rows, hs), ks), ws) in batch
             .chunks(chunk)
             .zip(hashes.chunks_mut(chunk))
             .zip(kinds.chunks_mut(chunk))
-            .zip(starts.chunks_mut(chunk))
+            .zip(windows.chunks_mut(chunk))
         {
             scope.spawn(move || {
-                for ((((o, _), h), k), s) in rows.iter().zip(hs).zip(ks).zip(ss) {
+                for ((((o, _), h), k), w) in rows.iter().zip(hs).zip(ks).zip(ws) {
                     *h = hasher.hash_one(o.id.as_str());
                     *k = o.kind as u8;
-                    *s = window_of(o).0;
+                    *w = window_of(o);
                 }
             });
         }
@@ -149,7 +149,7 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     Rows {
         first,
         kinds,
-        starts,
+        windows,
     }
 }
 
@@ -181,10 +181,11 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> (Vec<usize>, Vec<u
 }
 
 /// Correlates one thread's rows, each given with the start of its window, in order of time
-/// (ties in batch order).
+/// (ties in batch order); `windows` holds every row's window.
 fn correlate_part(
     params: Params,
     batch: &[(Observation, Place)],
+    windows: &[(Millis, Millis)],
     mut rows: Vec<(Millis, u32)>,
 ) -> Part {
     rows.sort_unstable();
@@ -194,8 +195,10 @@ fn correlate_part(
     // What correlation needs of each row is copied first, in order of time, so that the
     // correlation after reads it in one pass.
     for &row in &rows {
-        if let Some((o, place)) = batch.get(row as usize) {
-            c.push_member(o, *place, false);
+        if let (Some((o, place)), Some(&window)) =
+            (batch.get(row as usize), windows.get(row as usize))
+        {
+            c.push_member(o, *place, window, false);
         }
     }
     for i in 0..c.members.len() {
