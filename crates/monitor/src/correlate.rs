@@ -12,6 +12,7 @@
 mod batch;
 mod detail;
 mod grid;
+mod numbered;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +25,9 @@ use serde::Serialize;
 use domain::access::Releasability;
 
 use crate::geo::{self, LatLon};
+
 use crate::model::{Count, EventKind, Observation, Place};
+use numbered::Numbered;
 
 pub use batch::{correlate_batch, Assigned};
 pub use detail::{Crossing, Detail, OffBearing, SamePost};
@@ -443,14 +446,15 @@ pub struct Correlator {
     /// False when ids are not kept (a batch's correlator, which says only where each row
     /// went): [`Correlator::ids`] is then empty.
     keep_ids: bool,
-    /// One per observation, at the position of its id.
-    members: Vec<Member>,
+    /// One per observation, at the position of its id (in order of time, only those of
+    /// incidents still held).
+    members: Numbered<Member>,
     /// Why each member is in its incident, by position (the rule is the kind of detail);
     /// empty unless `explain`.
     details: Vec<Detail>,
     explain: bool,
     /// Incidents by slot (`id - 1`; ids are handed out in order), merged ones included.
-    records: Vec<Record>,
+    records: Numbered<Record>,
     live: usize,
     /// Observer ids given with observations, each once.
     observer_names: Vec<String>,
@@ -493,10 +497,10 @@ impl Correlator {
             gap: i64::from(params.max_gap_min) * 60_000,
             ids: Ids::default(),
             keep_ids: true,
-            members: Vec::new(),
+            members: Numbered::default(),
             details: Vec::new(),
             explain: true,
-            records: Vec::new(),
+            records: Numbered::default(),
             live: 0,
             observer_names: Vec::new(),
             observer_index: HashMap::default(),

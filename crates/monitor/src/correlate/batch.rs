@@ -37,6 +37,16 @@ struct Part {
 /// time would, on up to `threads` threads, and says which incident each row is in. Incidents
 /// are numbered in the order of the rows that opened them.
 pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: usize) -> Assigned {
+    correlate_in_chunks(params, batch, threads, CHUNK)
+}
+
+/// [`correlate_batch`], each thread copying out and correlating `chunk` rows at a time.
+pub(super) fn correlate_in_chunks(
+    params: Params,
+    batch: &[(Observation, Place)],
+    threads: usize,
+    chunk: usize,
+) -> Assigned {
     let threads = threads.max(1);
     let Rows {
         first,
@@ -64,7 +74,7 @@ pub fn correlate_batch(params: Params, batch: &[(Observation, Place)], threads: 
                             })
                             .map(|((_, &(start, _)), r)| (start, r)),
                     );
-                    correlate_part(params, batch, windows, rows)
+                    correlate_part(params, batch, windows, rows, chunk)
                 })
             })
             .collect();
@@ -180,44 +190,86 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> (Vec<usize>, Vec<u
     (thread_of, load)
 }
 
+/// Rows copied out and correlated at a time. What correlation needs of them is copied first,
+/// in order of time, so that the correlation after reads it in one pass; then the incidents
+/// no lookup can reach any more are let go of, and their room is used again.
+pub(super) const CHUNK: usize = 4096;
+
 /// Correlates one thread's rows, each given with the start of its window, in order of time
-/// (ties in batch order); `windows` holds every row's window.
+/// (ties in batch order), `chunk` at a time; `windows` holds every row's window.
 fn correlate_part(
     params: Params,
     batch: &[(Observation, Place)],
     windows: &[(Millis, Millis)],
     mut rows: Vec<(Millis, u32)>,
+    chunk: usize,
 ) -> Part {
     rows.sort_unstable();
     let rows: Vec<u32> = rows.into_iter().map(|(_, r)| r).collect();
     let mut c = Correlator::in_order_of_time(params);
-    c.reserve(rows.len(), false);
-    // What correlation needs of each row is copied first, in order of time, so that the
-    // correlation after reads it in one pass.
-    for &row in &rows {
-        if let (Some((o, place)), Some(&window)) =
-            (batch.get(row as usize), windows.get(row as usize))
-        {
-            c.push_member(o, *place, window, false);
+    let mut done = Done {
+        slots: vec![NONE; rows.len()],
+        openers: Vec::new(),
+    };
+    for chunk in rows.chunks(chunk.max(1)) {
+        let start = c.members.len();
+        for &row in chunk {
+            if let (Some((o, place)), Some(&window)) =
+                (batch.get(row as usize), windows.get(row as usize))
+            {
+                c.push_member(o, *place, window, false);
+            }
         }
-    }
-    for i in 0..c.members.len() {
-        if let Some(m) = c.members.get(i) {
-            // Later rows start no earlier: no lookup reaches back before this one any more.
-            c.grid.retire_before(m.window.0);
+        for i in start..c.members.len() {
+            if let Some(m) = c.members.get(i) {
+                // Later rows start no earlier: no lookup reaches back before this one any more.
+                c.grid.retire_before(m.window.0);
+            }
+            c.correlate_member(i as u32);
         }
-        c.correlate_member(i as u32);
+        c.let_go(&rows, &mut done, false);
     }
-    let slots = c.members.iter().map(|m| m.incident).collect();
-    let openers = c
-        .records
-        .iter()
-        .map(|r| rows.get(r.head as usize).copied().unwrap_or(NONE))
-        .collect();
+    c.let_go(&rows, &mut done, true);
     Part {
         rows,
-        slots,
-        openers,
+        slots: done.slots,
+        openers: done.openers,
+    }
+}
+
+/// What a thread's correlator has let go of: the incident (slot) of each observation, by
+/// position, and the row that opened each incident, by slot.
+struct Done {
+    slots: Vec<u32>,
+    openers: Vec<u32>,
+}
+
+impl Correlator {
+    /// Lets go of the oldest incidents no lookup can reach any more (of all, when `all`) and
+    /// of the observations before the first observation of an incident still held, noting
+    /// where each went in `done`.
+    fn let_go(&mut self, rows: &[u32], done: &mut Done, all: bool) {
+        while let Some(r) = self.records.front() {
+            if !all && !self.grid.gone(r.slot) {
+                break;
+            }
+            let head = r.head;
+            done.openers
+                .push(rows.get(head as usize).copied().unwrap_or(NONE));
+            self.records.pop_front();
+        }
+        let held = self.records.first() as u32;
+        self.grid.let_go_before(held);
+        while let Some(m) = self.members.front() {
+            if !all && m.incident >= held {
+                break;
+            }
+            let incident = m.incident;
+            if let Some(s) = done.slots.get_mut(self.members.first()) {
+                *s = incident;
+            }
+            self.members.pop_front();
+        }
     }
 }
 

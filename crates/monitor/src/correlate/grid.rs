@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use crate::geo::{LatLon, EARTH_RADIUS_M};
 use crate::model::EventKind;
 
+use super::numbered::Numbered;
 use super::Millis;
 
 /// Milliseconds per time bucket: long enough that most windows sit in one, short enough that
@@ -194,8 +195,8 @@ pub(super) struct Grid {
     /// The cosine of each whole degree of latitude, 0 to 90.
     cos_deg: [f64; 91],
     cells: HashMap<Key, Cell, Hasher>,
-    /// Where each incident is filed, by slot.
-    filed: Vec<Option<Filing>>,
+    /// Where each incident is filed, by slot (from the oldest not yet let go).
+    filed: Numbered<Option<Filing>>,
     /// The largest radius ever filed in the fine level: how far beyond its own radius a point
     /// must look there.
     fine_radius_m: f64,
@@ -240,7 +241,7 @@ impl Grid {
             max_reach_m,
             cos_deg: std::array::from_fn(|d| (d as f64).to_radians().cos()),
             cells: HashMap::default(),
-            filed: Vec::new(),
+            filed: Numbered::default(),
             fine_radius_m: 0.0,
             coarse_count: HashMap::default(),
             sweep: None,
@@ -331,10 +332,10 @@ impl Grid {
     pub fn put(&mut self, kind: EventKind, s: Summary) {
         let new = self.filing(kind, &s);
         let slot = s.slot as usize;
-        if self.filed.len() <= slot {
-            self.filed.resize(slot + 1, None);
+        while self.filed.len() <= slot {
+            self.filed.push(None);
         }
-        match self.filed[slot] {
+        match self.filed.get(slot).copied().flatten() {
             Some(old) if old == new => {
                 for t in new.buckets.0..=new.buckets.1 {
                     if let Some(list) = self.cells.get_mut(&Self::key(&new, t)) {
@@ -349,7 +350,9 @@ impl Grid {
             Some(old) => self.unfile(s.slot, old),
             None => {}
         }
-        self.filed[slot] = Some(new);
+        if let Some(f) = self.filed.get_mut(slot) {
+            *f = Some(new);
+        }
         match new.level {
             Level::Fine => self.fine_radius_m = self.fine_radius_m.max(s.radius_m),
             Level::Coarse => *self.coarse_count.entry(kind).or_default() += 1,
@@ -372,6 +375,24 @@ impl Grid {
         if let Some(old) = self.filed.get_mut(slot as usize).and_then(Option::take) {
             self.unfile(slot, old);
         }
+    }
+
+    /// On a [`Grid::sweeping`] grid, whether no lookup can reach incident `slot` any more:
+    /// it is not filed, or only in buckets before the floor. Never on other grids.
+    pub fn gone(&self, slot: u32) -> bool {
+        let Some(sweep) = &self.sweep else {
+            return false;
+        };
+        match self.filed.get(slot as usize) {
+            Some(Some(f)) => f.buckets.1 < sweep.floor,
+            // Taken out, let go already, or never filed.
+            Some(None) | None => true,
+        }
+    }
+
+    /// Lets go of the filings of incidents before `slot`, all [`Grid::gone`].
+    pub fn let_go_before(&mut self, slot: u32) {
+        while self.filed.first() < slot as usize && self.filed.pop_front().is_some() {}
     }
 
     fn unfile(&mut self, slot: u32, f: Filing) {

@@ -499,7 +499,8 @@ proptest::proptest! {
     /// A batch correlated kind by kind on several threads, in order of time, gives every row
     /// the incident that one correlator fed the first sendings in order of time gives it:
     /// re-sent ids (even with another kind or time) included. Incidents are numbered by the
-    /// row that opened them.
+    /// row that opened them. Each thread takes its rows a few at a time, letting go of the
+    /// incidents no later row can reach, as on a long batch.
     #[test]
     fn a_batch_on_threads_is_the_batch_in_order_of_time(
         stream in proptest::collection::vec(
@@ -508,6 +509,7 @@ proptest::proptest! {
             1..120,
         ),
         threads in 1usize..4,
+        chunk in proptest::prop_oneof![1usize..12, proptest::strategy::Just(super::batch::CHUNK)],
     ) {
         let batch: Vec<(Observation, Place)> = stream
             .iter()
@@ -551,7 +553,7 @@ proptest::proptest! {
                 openers.binary_search(&row).map_or(0, |k| k as u64 + 1)
             })
             .collect();
-        let got = correlate_batch(Params::default(), &batch, threads);
+        let got = super::batch::correlate_in_chunks(Params::default(), &batch, threads, chunk);
         proptest::prop_assert_eq!(got.count, one.incident_count());
         proptest::prop_assert_eq!(got.incidents, expected);
     }
