@@ -136,8 +136,8 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
                             continue;
                         }
                         let row = row as u32;
-                        let id = id_of(&row);
-                        match seen.find(hash, |r| id_of(r) == id) {
+                        // The id is read only when a hash matches.
+                        match seen.find(hash, |r| id_of(r) == id_of(&row)) {
                             Some(&earlier) => repeats.push((row, earlier)),
                             None => {
                                 seen.insert_unique(hash, row, |r| hasher.hash_one(id_of(r)));
