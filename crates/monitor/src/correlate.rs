@@ -57,6 +57,11 @@ fn timestamp(ms: Millis) -> Timestamp {
 /// An observation's window widened by its precision ([`Observation::window`]), in
 /// milliseconds.
 fn window_of(o: &Observation) -> (Millis, Millis) {
+    // Most windows are given to the minute or better: nothing to widen, and no need of the
+    // timestamps' own (range-checked) arithmetic.
+    if o.time_precision_min == 0 {
+        return (millis_down(o.observed_from), millis_up(o.observed_to));
+    }
     let (from, to) = o.window();
     (millis_down(from), millis_up(to))
 }

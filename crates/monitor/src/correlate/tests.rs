@@ -584,3 +584,33 @@ fn times_round_outwards_to_the_millisecond() {
         assert_eq!(millis_down(timestamp(down)), down);
     }
 }
+
+/// An observation's window in milliseconds is its widened window rounded outwards, whether or
+/// not it is given to the minute (which skips the widening), at any fraction of a second.
+#[test]
+fn windows_in_milliseconds_are_the_widened_windows_rounded_outwards() {
+    let base = json!({"id": "w", "reported": "2025-03-18T13:00:00Z", "observer": "patrol",
+        "location": point(EVENT, 100.0), "kind": "shelling",
+        "count": {"low": 1, "best": 1, "high": 1}});
+    for (from, to) in [
+        ("2025-03-18T12:00:00.0004Z", "2025-03-18T12:05:00.9996Z"),
+        ("2025-03-18T12:00:00Z", "2025-03-18T12:05:00Z"),
+        ("1969-12-31T23:59:59.9996Z", "1970-01-01T00:00:00.0004Z"),
+    ] {
+        for precision in [0u32, 1, 15] {
+            let mut v = base.clone();
+            v["observed_from"] = json!(from);
+            v["observed_to"] = json!(to);
+            v["time_precision_min"] = json!(precision);
+            let o: Observation = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+            let (wide_from, wide_to) = o.window();
+            assert_eq!(
+                window_of(&o),
+                (millis_down(wide_from), millis_up(wide_to)),
+                "{from} {to} ±{precision} min"
+            );
+            let (a, b) = window_of(&o);
+            assert!(timestamp(a) <= wide_from && wide_to <= timestamp(b));
+        }
+    }
+}
