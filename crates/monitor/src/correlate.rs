@@ -25,13 +25,12 @@ use serde::Serialize;
 use domain::access::Releasability;
 
 use crate::geo::{self, LatLon};
-
 use crate::model::{Count, EventKind, Observation, Place};
-use numbered::Numbered;
 
 pub use batch::{correlate_batch, Assigned};
 pub use detail::{Crossing, Detail, OffBearing, SamePost};
 use grid::{Grid, Summary};
+use numbered::Numbered;
 
 /// A time as the correlator keeps it: milliseconds since the Unix epoch. Window starts are
 /// rounded down and ends up, so a window is never narrowed; every time jiff can hold fits.

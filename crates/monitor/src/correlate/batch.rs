@@ -93,7 +93,7 @@ struct Rows {
     windows: Vec<(Millis, Millis)>,
 }
 
-/// The rows' first sendings, kinds and starts. The rows are hashed in shares of the batch,
+/// The rows' first sendings, kinds and windows. The rows are hashed in shares of the batch,
 /// one per thread; then each thread looks after the ids whose hash falls to it.
 fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = Hasher::default();
