@@ -219,13 +219,27 @@ fn burst_alert(rule: &Rule, sector: Option<&str>, burst: &Burst<'_>) -> Alert {
         raised_at: burst.raised_by.from,
         incidents: burst.incidents.iter().map(|i| i.id).collect(),
         summary: format!(
-            "{} incidents from {first} to {last} in {}, at least {} within {} minutes",
-            burst.incidents.len(),
+            "{} {} in {}, at least {} within {}",
+            counted(burst.incidents.len(), "incident"),
+            if first == last {
+                format!("at {first}")
+            } else {
+                format!("from {first} to {last}")
+            },
             sector.unwrap_or("no sector"),
             rule.threshold,
-            rule.window_min
+            counted(rule.window_min as usize, "minute"),
         ),
         span: Some((first, last)),
+    }
+}
+
+/// `n` things: "1 incident", "3 incidents".
+fn counted(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }
 
@@ -367,6 +381,11 @@ mod tests {
         assert_eq!(ids, ["rule:surge:S-1:2025-03-18T10:05:00Z", "coalition:5"]);
         assert_eq!(alerts[0].incidents, [1, 2, 4, 5]);
         assert_eq!(
+            alerts[0].summary,
+            "4 incidents from 2025-03-18T10:05:00Z to 2025-03-18T11:05:00Z in S-1, \
+             at least 3 within 60 minutes"
+        );
+        assert_eq!(
             alerts[0].raised_at,
             ts("2025-03-18T10:40:00Z"),
             "raised by the third"
@@ -409,6 +428,34 @@ mod tests {
             })
             .collect();
         evaluate(&config, &located)
+    }
+
+    /// A rule that fires on a single incident says so in the singular, at one time.
+    #[test]
+    fn a_burst_of_one_incident_is_summed_up_in_the_singular() {
+        let config = Config {
+            rules: vec![Rule {
+                name: "any".into(),
+                sector: None,
+                kinds: vec![],
+                window_min: 1,
+                threshold: 1,
+            }],
+            ladder: Ladder::default(),
+        };
+        let one = incident(1, EventKind::Shelling, "2025-03-18T10:05:00Z", false);
+        let alerts = evaluate(
+            &config,
+            &[Located {
+                incident: one,
+                sector: None,
+            }],
+        );
+        let summaries: Vec<&str> = alerts.iter().map(|a| a.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["1 incident at 2025-03-18T10:05:00Z in no sector, at least 1 within 1 minute"]
+        );
     }
 
     #[test]
