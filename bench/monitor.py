@@ -10,8 +10,8 @@
 2. Correlates it with Coalition (`coalition monitor correlate`, release build, in memory) and
    with the peers on the same data: scikit-learn's DBSCAN on (x, y, t scaled) and, when the
    PostGIS extension is installed, PostgreSQL's ST_ClusterDBSCAN (per hour window). Each
-   correlates the data `--runs` times and its median time counts (a shared machine's times
-   vary from run to run). Prints each one's time, the time ratios, peak memory of Coalition's
+   correlates the data `--runs` times, the three taking turns round after round, and its
+   median time counts (a shared machine's times vary from run to run and drift over minutes). Prints each one's time, the time ratios, peak memory of Coalition's
    process, and pairwise precision and recall against the truth.
 3. Serves Coalition on a fresh SQLite file and posts the first `--ingest` observations in
    batches of 1,000 over HTTP (each batch committed before it is answered: SQLite in WAL mode
@@ -158,49 +158,67 @@ json.dump({"seconds": seconds, "labels": dict(zip(ids, [int(l) for l in labels])
 """
 
 
-def run_dbscan(rows, work, runs, kinds_apart=True):
-    """Labels, and the median and every run's total time over the kinds."""
-    py = ensure_sklearn()
-    predicted = {}
-    totals = [0.0] * runs
-    script = os.path.join(work, "dbscan_peer.py")
-    with open(script, "w") as f:
-        f.write(DBSCAN_PEER)
-    groups = defaultdict(list)
-    for r in rows:
-        groups[r[2] if kinds_apart else ""].append(r)
-    for kind, part in groups.items():
-        src = os.path.join(work, f"rows-{kind}.json")
-        dst = os.path.join(work, f"labels-{kind}.json")
-        with open(src, "w") as f:
-            json.dump(part, f)
-        subprocess.run([py, script, src, dst, str(runs)], check=True)
-        res = json.load(open(dst))
-        totals = [t + s for t, s in zip(totals, res["seconds"])]
-        for oid, label in res["labels"].items():
-            predicted[oid] = f"{kind}:{label}"
-    return predicted, statistics.median(totals), totals
+class Dbscan:
+    """scikit-learn's DBSCAN, kind by kind (each kind's rows written once); each `round()`
+    clusters every kind again and returns the total time."""
+
+    def __init__(self, rows, work, kinds_apart=True):
+        self.py = ensure_sklearn()
+        self.work = work
+        self.script = os.path.join(work, "dbscan_peer.py")
+        with open(self.script, "w") as f:
+            f.write(DBSCAN_PEER)
+        groups = defaultdict(list)
+        for r in rows:
+            groups[r[2] if kinds_apart else ""].append(r)
+        self.kinds = []
+        for kind, part in groups.items():
+            src = os.path.join(work, f"rows-{kind}.json")
+            with open(src, "w") as f:
+                json.dump(part, f)
+            self.kinds.append(kind)
+        self.predicted = {}
+
+    def round(self):
+        total = 0.0
+        for kind in self.kinds:
+            src = os.path.join(self.work, f"rows-{kind}.json")
+            dst = os.path.join(self.work, f"labels-{kind}.json")
+            subprocess.run([self.py, self.script, src, dst, "1"], check=True)
+            res = json.load(open(dst))
+            total += res["seconds"][0]
+            for oid, label in res["labels"].items():
+                self.predicted[oid] = f"{kind}:{label}"
+        return total
 
 
-def run_postgis(rows, runs):
+class PostGIS:
     """ST_ClusterDBSCAN in a scratch database (created, with the PostGIS extension, and dropped),
-    `runs` times: the labels, and each run's time."""
-    url = os.environ.get("COALITION_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
-    psql = shutil.which("psql")
-    if not psql:
-        return None, "psql not found"
-    scratch = f"coalition_bench_postgis_{os.getpid()}"
-    base = url.rsplit("/", 1)[0]
-    admin = subprocess.run([psql, url, "-qtAc", f"CREATE DATABASE {scratch}"], capture_output=True, text=True)
-    if admin.returncode != 0:
-        return None, f"cannot create a scratch database: {admin.stderr.strip()}"
-    db = f"{base}/{scratch}"
-    work = tempfile.mkdtemp(prefix="coalition-postgis-")
-    try:
-        probe = subprocess.run([psql, db, "-qtAc", "CREATE EXTENSION postgis"], capture_output=True, text=True)
+    the rows loaded once; each `round()` clusters them again and returns its time."""
+
+    def __init__(self, rows):
+        self.url = os.environ.get("COALITION_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
+        self.psql = shutil.which("psql")
+        self.scratch = f"coalition_bench_postgis_{os.getpid()}"
+        self.work = tempfile.mkdtemp(prefix="coalition-postgis-")
+        self.created = False
+        self.why = None
+        if not self.psql:
+            self.why = "psql not found"
+            return
+        admin = subprocess.run([self.psql, self.url, "-qtAc", f"CREATE DATABASE {self.scratch}"],
+                               capture_output=True, text=True)
+        if admin.returncode != 0:
+            self.why = f"cannot create a scratch database: {admin.stderr.strip()}"
+            return
+        self.created = True
+        self.db = f"{self.url.rsplit('/', 1)[0]}/{self.scratch}"
+        probe = subprocess.run([self.psql, self.db, "-qtAc", "CREATE EXTENSION postgis"],
+                               capture_output=True, text=True)
         if probe.returncode != 0:
-            return None, "PostGIS is not installed (apt-get install postgresql-15-postgis-3)"
-        path = os.path.join(work, "rows.csv")
+            self.why = "PostGIS is not installed (apt-get install postgresql-15-postgis-3)"
+            return
+        path = os.path.join(self.work, "rows.csv")
         with open(path, "w") as f:
             for oid, start, kind, lat, lon, _ in rows:
                 f.write(f"{oid},{start},{kind},{lat},{lon}\n")
@@ -210,27 +228,47 @@ CREATE TABLE bench_obs (id text, t double precision, kind text, lat double preci
 ALTER TABLE bench_obs ADD COLUMN g geometry;
 UPDATE bench_obs SET g = ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 32637);
 """
-        cluster = """
+        if not self.sql(load):
+            return
+
+    def sql(self, script):
+        p = subprocess.run([self.psql, self.db, "-q", "-v", "ON_ERROR_STOP=1"], input=script,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            self.why = p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
+            return None
+        return p.stdout
+
+    def round(self):
+        """Seconds to cluster the rows once, or None (the reason in `why`)."""
+        out = self.sql("""
 DROP TABLE IF EXISTS bench_out;
 \\timing on
 CREATE TABLE bench_out AS SELECT id, kind || ':' || floor(t / 3600)::text || ':' ||
   ST_ClusterDBSCAN(g, eps := 600, minpoints := 1) OVER (PARTITION BY kind, floor(t / 3600)) AS c FROM bench_obs;
 \\timing off
-"""
-        sql = load + cluster * runs + f"\\copy bench_out TO '{path}.out' WITH (FORMAT csv)\n"
-        p = subprocess.run([psql, db, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, capture_output=True, text=True)
-        if p.returncode != 0:
-            return None, p.stderr.strip().splitlines()[-1] if p.stderr else "failed"
-        ms = [float(l.split()[1]) for l in p.stdout.splitlines() if l.startswith("Time:")]
+""")
+        if out is None:
+            return None
+        ms = [float(l.split()[1]) for l in out.splitlines() if l.startswith("Time:")]
+        return ms[0] / 1000.0 if ms else None
+
+    def labels(self):
+        path = os.path.join(self.work, "out.csv")
+        if self.sql(f"\\copy bench_out TO '{path}' WITH (FORMAT csv)\n") is None:
+            return None
         predicted = {}
-        with open(path + ".out") as f:
+        with open(path) as f:
             for line in f:
                 oid, c = line.rstrip("\n").split(",", 1)
                 predicted[oid] = c
-        return (predicted, [m / 1000.0 for m in ms]), None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        subprocess.run([psql, url, "-qtAc", f"DROP DATABASE IF EXISTS {scratch}"], capture_output=True, text=True)
+        return predicted
+
+    def close(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+        if self.created:
+            subprocess.run([self.psql, self.url, "-qtAc", f"DROP DATABASE IF EXISTS {self.scratch}"],
+                           capture_output=True, text=True)
 
 
 def runs_text(times):
@@ -275,10 +313,24 @@ def main():
     print(f"  {len(set(truth.values())):,} events")
     binary = build()
 
-    times = []
-    for _ in range(args.runs):
-        summary, predicted, wall, peak_kib = run_coalition(binary, csv_path, work)
-        times.append(summary["correlate_ms"] / 1000.0)
+    # The correlators take turns, round after round, so that a machine that speeds up or slows
+    # down over the minutes of a run weighs on each alike.
+    dbscan = Dbscan(rows, work)
+    postgis = PostGIS(rows)
+    times, dts, pts = [], [], []
+    try:
+        for _ in range(args.runs):
+            summary, predicted, wall, peak_kib = run_coalition(binary, csv_path, work)
+            times.append(summary["correlate_ms"] / 1000.0)
+            dts.append(dbscan.round())
+            if postgis.why is None:
+                t = postgis.round()
+                if t is not None:
+                    pts.append(t)
+        pg_labels = postgis.labels() if postgis.why is None and pts else None
+    finally:
+        postgis.close()
+
     c_time = statistics.median(times)
     cp, cr = pairwise(truth, predicted)
     results = [("Coalition", c_time, cp, cr)]
@@ -286,18 +338,16 @@ def main():
           f"peak memory {peak_kib / 1024:.0f} MiB), {summary['incidents']:,} incidents, "
           f"precision {cp:.4f}, recall {cr:.4f}")
 
-    dp, dt, dts = run_dbscan(rows, work, args.runs)
-    p, r = pairwise(truth, dp)
+    dt = statistics.median(dts)
+    p, r = pairwise(truth, dbscan.predicted)
     results.append(("scikit-learn DBSCAN", dt, p, r))
     print(f"scikit-learn DBSCAN (x, y, t at 1 m/s; eps 600 m; per kind): {dt:.2f} s (median of {runs_text(dts)}), precision {p:.4f}, recall {r:.4f}")
 
-    pg, why = run_postgis(rows, args.runs)
-    if pg is None:
-        print(f"PostGIS ST_ClusterDBSCAN: skipped: {why}")
+    if pg_labels is None:
+        print(f"PostGIS ST_ClusterDBSCAN: skipped: {postgis.why}")
     else:
-        pp, pts = pg
         pt = statistics.median(pts)
-        p, r = pairwise(truth, pp)
+        p, r = pairwise(truth, pg_labels)
         results.append(("PostGIS ST_ClusterDBSCAN", pt, p, r))
         print(f"PostGIS ST_ClusterDBSCAN (eps 600 m, per kind and hour): {pt:.2f} s (median of {runs_text(pts)}), precision {p:.4f}, recall {r:.4f}")
 
