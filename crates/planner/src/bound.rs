@@ -153,11 +153,7 @@ impl Lagrange {
             let parts: Vec<(u64, u64)> = comp
                 .reqs
                 .iter()
-                .map(|&r| {
-                    let req = &m.reqs[r];
-                    let weeks = req.demand.iter().map(|&d| u64::from(d)).sum();
-                    (req.priority, weeks)
-                })
+                .map(|&r| (m.reqs[r].priority, m.reqs[r].unit_weeks()))
                 .collect();
             attainable_from(&parts, b as u64)
         }
@@ -431,10 +427,7 @@ pub(crate) fn attainable_from(parts: &[(u64, u64)], b: u64) -> u64 {
 pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {
     comp.reqs
         .iter()
-        .map(|&r| {
-            let req = &m.reqs[r];
-            req.priority * req.demand.iter().map(|&d| u64::from(d)).sum::<u64>()
-        })
+        .map(|&r| m.reqs[r].priority * m.reqs[r].unit_weeks())
         .sum()
 }
 
@@ -446,7 +439,7 @@ fn nation_caps(m: &Model) -> Vec<Option<f64>> {
         .enumerate()
         .map(|(r, req)| {
             let k = req.max_nations? as usize;
-            let need: u64 = req.demand.iter().map(|&d| u64::from(d)).sum();
+            let need = req.unit_weeks();
             let mut per_nation: std::collections::BTreeMap<usize, u64> = Default::default();
             for &o in &req.offers {
                 let one = best_single(m, o, r);

@@ -39,6 +39,13 @@ pub(crate) struct MReq {
     pub offers: Vec<usize>,
 }
 
+impl MReq {
+    /// Unit-weeks required over the horizon: the most a plan can leave unmet of it.
+    pub fn unit_weeks(&self) -> u64 {
+        self.demand.iter().map(|&d| u64::from(d)).sum()
+    }
+}
+
 /// The weeks a tour of one offer on one requirement may start, and where it must end.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Starts {
@@ -186,10 +193,7 @@ impl Model {
 
     /// `Σ_r priority × Σ_w demand`: the weighted unmet of the empty plan.
     pub fn total_weighted_demand(&self) -> u64 {
-        self.reqs
-            .iter()
-            .map(|r| r.priority * r.demand.iter().map(|&d| u64::from(d)).sum::<u64>())
-            .sum()
+        self.reqs.iter().map(|r| r.priority * r.unit_weeks()).sum()
     }
 }
 
