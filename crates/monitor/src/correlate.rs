@@ -410,33 +410,25 @@ impl Ids {
         self.index.find(hash, |&i| self.get(i) == id).copied()
     }
 
-    fn reserve(&mut self, n: usize, index: bool) {
+    fn reserve(&mut self, n: usize) {
         self.ends.reserve(n);
         // Ids seen so far give the length to expect of the rest.
         let each = self.text.len().checked_div(self.ends.len()).unwrap_or(8);
         self.text.reserve(n.saturating_mul(each));
-        if !index {
-            return;
-        }
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.index
             .reserve(n, |&j| hasher.hash_one(id_at(text, ends, j)));
     }
 
-    /// Adds an id not yet known; returns its position. Unless `index`, the id is kept but
-    /// cannot be found by [`Ids::find`] (a batch whose ids are known to be new).
-    fn push(&mut self, id: &str, index: bool) -> u32 {
+    /// Adds an id not yet known, at the next position.
+    fn push(&mut self, id: &str) {
         let i = self.ends.len() as u32;
         self.text.push_str(id);
         self.ends.push(self.text.len());
-        if !index {
-            return i;
-        }
         let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
         self.index.insert_unique(hasher.hash_one(id), i, |&j| {
             hasher.hash_one(id_at(text, ends, j))
         });
-        i
     }
 }
 
@@ -708,22 +700,21 @@ impl Correlator {
     /// reporting what became of each.
     pub fn extend<'a>(&mut self, batch: impl IntoIterator<Item = (&'a Observation, Place)>) {
         let batch = batch.into_iter();
-        self.reserve(batch.size_hint().0, true);
+        self.reserve(batch.size_hint().0);
         for (o, place) in batch {
             // Ids sent before change nothing, as with `add`.
             let _ = self.insert(o, place);
         }
     }
 
-    /// Makes room for `n` more observations at once, rather than growing as they come; unless
-    /// `index`, for ids that will not be looked up.
-    fn reserve(&mut self, n: usize, index: bool) {
+    /// Makes room for `n` more observations at once, rather than growing as they come.
+    fn reserve(&mut self, n: usize) {
         self.members.reserve(n);
         if self.explain {
             self.details.reserve(n);
         }
         if self.keep_ids {
-            self.ids.reserve(n, index);
+            self.ids.reserve(n);
         }
         // Untouched room costs no memory, only address space; at most one incident each.
         self.records.reserve(n);
@@ -737,30 +728,18 @@ impl Correlator {
                 .get(i as usize)
                 .map_or(0, |m| u64::from(m.incident) + 1));
         }
-        Ok(self.insert_new(o, place, true))
-    }
-
-    /// Adds an observation whose id is not yet known; returns its position. Unless `index`,
-    /// its id cannot be looked up afterwards.
-    fn insert_new(&mut self, o: &Observation, place: Place, index: bool) -> u32 {
-        let i = self.push_member(o, place, window_of(o), index);
+        let i = self.push_member(o, place, window_of(o));
         self.correlate_member(i);
-        i
+        Ok(i)
     }
 
     /// Keeps what correlation needs of an observation whose id is not yet known, in no
     /// incident yet, seen in `window` (its [`window_of`]); returns its position.
-    fn push_member(
-        &mut self,
-        o: &Observation,
-        place: Place,
-        window: (Millis, Millis),
-        index: bool,
-    ) -> u32 {
+    fn push_member(&mut self, o: &Observation, place: Place, window: (Millis, Millis)) -> u32 {
         let observer = o.observer_id.as_deref().map(|name| self.observer(name));
         let i = self.members.len() as u32;
         if self.keep_ids {
-            self.ids.push(&o.id, index);
+            self.ids.push(&o.id);
         }
         self.members.push(Member {
             kind: o.kind,

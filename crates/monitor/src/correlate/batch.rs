@@ -217,7 +217,7 @@ fn correlate_part(
             if let (Some((o, place)), Some(&window)) =
                 (batch.get(row as usize), windows.get(row as usize))
             {
-                c.push_member(o, *place, window, false);
+                c.push_member(o, *place, window);
             }
         }
         for i in start..c.members.len() {
