@@ -228,8 +228,8 @@ CREATE TABLE bench_obs (id text, t double precision, kind text, lat double preci
 ALTER TABLE bench_obs ADD COLUMN g geometry;
 UPDATE bench_obs SET g = ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 32637);
 """
-        if not self.sql(load):
-            return
+        # On failure `why` says so, and no round runs.
+        self.sql(load)
 
     def sql(self, script):
         p = subprocess.run([self.psql, self.db, "-q", "-v", "ON_ERROR_STOP=1"], input=script,
