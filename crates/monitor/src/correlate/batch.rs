@@ -136,11 +136,18 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
                             continue;
                         }
                         let row = row as u32;
-                        // The id is read only when a hash matches.
-                        match seen.find(hash, |r| id_of(r) == id_of(&row)) {
-                            Some(&earlier) => repeats.push((row, earlier)),
-                            None => {
-                                seen.insert_unique(hash, row, |r| hasher.hash_one(id_of(r)));
+                        // One probe finds the id or makes room for it; the id is read only
+                        // when a hash matches.
+                        match seen.entry(
+                            hash,
+                            |r| id_of(r) == id_of(&row),
+                            |r| hasher.hash_one(id_of(r)),
+                        ) {
+                            hashbrown::hash_table::Entry::Occupied(earlier) => {
+                                repeats.push((row, *earlier.get()));
+                            }
+                            hashbrown::hash_table::Entry::Vacant(room) => {
+                                room.insert(row);
                             }
                         }
                     }
