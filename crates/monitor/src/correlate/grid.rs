@@ -25,7 +25,7 @@ use super::Millis;
 
 /// Milliseconds per time bucket: long enough that most windows sit in one, short enough that
 /// a cell's list stays short.
-const BUCKET_MS: i64 = 2 * 3600 * 1000;
+const BUCKET_MS: i64 = 3600 * 1000;
 
 /// Reach of the fine level (metres): its cells are about twice this across.
 const FINE_REACH_M: f64 = 500.0;
@@ -56,7 +56,7 @@ enum Level {
 
 /// A cell of one level and kind in one bucket, packed in a word: the column, row and bucket
 /// each keep their low bits (20, 20 and 18: every column, rows within 90° and buckets within
-/// about 60 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
+/// about 30 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
 /// few incidents more, which the caller's own checks of distance and time turn away.
 type Key = u64;
 
