@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Monitoring benchmark: correlation against DBSCAN peers, and HTTP batch ingest.
 
-    python3 bench/monitor.py [--n 1000000] [--ingest 100000] [--seed 7] [--runs 3]
+    python3 bench/monitor.py [--n 1000000] [--ingest 100000] [--seed 7] [--runs 5]
 
 1. Generates a synthetic observation stream along a notional contact line with known ground
    truth (which observations saw one event): events over several days; each seen by one to
@@ -304,7 +304,7 @@ def main():
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--ingest", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--runs", type=int, default=3, help="runs of each correlator; the median time counts")
+    ap.add_argument("--runs", type=int, default=5, help="runs of each correlator; the median time counts")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="coalition-monitor-bench-")
     csv_path = os.path.join(work, "observations.csv")
