@@ -55,8 +55,8 @@ enum Level {
 }
 
 /// A cell of one level and kind in one bucket, packed in a word: the column, row and bucket
-/// each keep their low bits (20, 20 and 18: every column, rows within 90° and buckets within
-/// about 30 years of 1970 stay apart). Cells further out may share a key; a lookup then reads a
+/// each keep their low bits (20, 20 and 18: every column, rows within 90° and buckets less than
+/// about 30 years apart stay apart). Cells further out may share a key; a lookup then reads a
 /// few incidents more, which the caller's own checks of distance and time turn away.
 type Key = u64;
 
