@@ -19,3 +19,10 @@ fn main() -> ExitCode {
         Err(e) => output::fail(&e),
     }
 }
+
+/// jemalloc, asking the kernel for transparent huge pages (`.cargo/config.toml`): a batch of a
+/// million observations spans hundreds of MiB, and in 4 KiB pages reading it costs a page fault
+/// a page and a TLB miss a row (docs/benchmarks.md, "Monitoring").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
