@@ -13,6 +13,8 @@
 
 use std::hash::BuildHasher;
 
+use hashbrown::hash_table::Entry;
+
 use crate::model::{Observation, Place};
 
 use super::{window_of, Correlator, Hasher, Millis, Params, NONE};
@@ -143,10 +145,10 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
                             |r| id_of(r) == id_of(&row),
                             |r| hasher.hash_one(id_of(r)),
                         ) {
-                            hashbrown::hash_table::Entry::Occupied(earlier) => {
+                            Entry::Occupied(earlier) => {
                                 repeats.push((row, *earlier.get()));
                             }
-                            hashbrown::hash_table::Entry::Vacant(room) => {
+                            Entry::Vacant(room) => {
                                 room.insert(row);
                             }
                         }
