@@ -126,8 +126,10 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
         let handles: Vec<_> = (0..share)
             .map(|t| {
                 scope.spawn(move || {
-                    let id_of = |&r: &u32| batch.get(r as usize).map_or("", |(x, _)| &x.id);
-                    let mut seen = hashbrown::HashTable::<u32>::with_capacity(
+                    let id_of = |r: u64| batch.get(row_of(r) as usize).map_or("", |(x, _)| &x.id);
+                    // Each entry keeps its row and the top half of its id's hash, so that
+                    // an id is read only when the whole hash matches.
+                    let mut seen = hashbrown::HashTable::<u64>::with_capacity(
                         batch.len() / threads + batch.len() / 16,
                     );
                     let mut repeats = Vec::new();
@@ -137,19 +139,18 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
                         if (hash >> 32) % share != t {
                             continue;
                         }
-                        let row = row as u32;
-                        // One probe finds the id or makes room for it; the id is read only
-                        // when a hash matches.
+                        let entry = (hash & !u64::from(u32::MAX)) | row as u64;
+                        // One probe finds the id or makes room for it.
                         match seen.entry(
                             hash,
-                            |r| id_of(r) == id_of(&row),
-                            |r| hasher.hash_one(id_of(r)),
+                            |&e| e >> 32 == entry >> 32 && id_of(e) == id_of(entry),
+                            |&e| hasher.hash_one(id_of(e)),
                         ) {
                             Entry::Occupied(earlier) => {
-                                repeats.push((row, *earlier.get()));
+                                repeats.push((row as u32, row_of(*earlier.get())));
                             }
                             Entry::Vacant(room) => {
-                                room.insert(row);
+                                room.insert(entry);
                             }
                         }
                     }
@@ -170,6 +171,11 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
         kinds,
         windows,
     }
+}
+
+/// The row of an entry in the table of ids seen: its low half.
+fn row_of(entry: u64) -> u32 {
+    (entry & u64::from(u32::MAX)) as u32
 }
 
 /// The thread of each kind (by number), and how many rows each thread has: kinds dealt out
