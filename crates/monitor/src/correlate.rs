@@ -202,6 +202,24 @@ struct Member {
     next: u32,
 }
 
+impl Member {
+    /// What correlation keeps of `o` seen at `place` in `window`, in no incident, its
+    /// observer not yet numbered.
+    fn of(o: &Observation, place: Place, window: (Millis, Millis)) -> Self {
+        Member {
+            kind: o.kind,
+            place,
+            window,
+            count: o.count,
+            against_coalition: o.against_coalition,
+            releasability: o.releasability,
+            observer: None,
+            incident: NONE,
+            next: NONE,
+        }
+    }
+}
+
 /// The reason of a member not kept: the correlator of a batch says only where each row went.
 static OPENED: Detail = Detail::Opened;
 
@@ -736,22 +754,19 @@ impl Correlator {
     /// Keeps what correlation needs of an observation whose id is not yet known, in no
     /// incident yet, seen in `window` (its [`window_of`]); returns its position.
     fn push_member(&mut self, o: &Observation, place: Place, window: (Millis, Millis)) -> u32 {
-        let observer = o.observer_id.as_deref().map(|name| self.observer(name));
-        let i = self.members.len() as u32;
+        let mut m = Member::of(o, place, window);
+        m.observer = o.observer_id.as_deref().map(|name| self.observer(name));
         if self.keep_ids {
             self.ids.push(&o.id);
         }
-        self.members.push(Member {
-            kind: o.kind,
-            place,
-            window,
-            count: o.count,
-            against_coalition: o.against_coalition,
-            releasability: o.releasability,
-            observer,
-            incident: NONE,
-            next: NONE,
-        });
+        self.push_ready(m)
+    }
+
+    /// Keeps a member made ready ([`Member::of`], its observer numbered), in no incident
+    /// yet; returns its position.
+    fn push_ready(&mut self, m: Member) -> u32 {
+        let i = self.members.len() as u32;
+        self.members.push(m);
         if self.explain {
             self.details.push(Detail::Opened);
         }

@@ -17,7 +17,7 @@ use hashbrown::hash_table::Entry;
 
 use crate::model::{Observation, Place};
 
-use super::{window_of, Correlator, Hasher, Millis, Params, NONE};
+use super::{window_of, Correlator, Hasher, Member, Millis, Params, NONE};
 
 /// What a batch became: the incident of every row (a re-sent id gets its first row's), and
 /// how many incidents there are.
@@ -54,10 +54,17 @@ pub(super) fn correlate_in_chunks(
         first,
         kinds,
         windows,
+        named,
     } = first_rows(batch, threads);
     let (thread_of, load) = deal_kinds(&first, &kinds, threads);
-    let (first, kinds, windows, thread_of, load) =
-        (&first[..], &kinds[..], &windows[..], &thread_of, &load);
+    let (first, kinds, windows, named, thread_of, load) = (
+        &first[..],
+        &kinds[..],
+        &windows[..],
+        &named[..],
+        &thread_of,
+        &load,
+    );
     let run: Vec<Part> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -76,7 +83,7 @@ pub(super) fn correlate_in_chunks(
                             })
                             .map(|((_, &(start, _)), r)| (start, r)),
                     );
-                    correlate_part(params, batch, windows, rows, chunk)
+                    correlate_part(params, batch, (windows, named), rows, chunk)
                 })
             })
             .collect();
@@ -93,6 +100,8 @@ struct Rows {
     kinds: Vec<u8>,
     /// The window ([`window_of`]).
     windows: Vec<(Millis, Millis)>,
+    /// Whether the row names its observer: a row that does not is not read there again.
+    named: Vec<bool>,
 }
 
 /// The rows' first sendings, kinds and windows. The rows are hashed in shares of the batch,
@@ -103,19 +112,22 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let mut hashes = vec![0u64; batch.len()];
     let mut kinds = vec![0u8; batch.len()];
     let mut windows = vec![(0, 0); batch.len()];
+    let mut named = vec![false; batch.len()];
     let chunk = batch.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        for (((rows, hs), ks), ws) in batch
+        for ((((rows, hs), ks), ws), ns) in batch
             .chunks(chunk)
             .zip(hashes.chunks_mut(chunk))
             .zip(kinds.chunks_mut(chunk))
             .zip(windows.chunks_mut(chunk))
+            .zip(named.chunks_mut(chunk))
         {
             scope.spawn(move || {
-                for ((((o, _), h), k), w) in rows.iter().zip(hs).zip(ks).zip(ws) {
+                for (((((o, _), h), k), w), n) in rows.iter().zip(hs).zip(ks).zip(ws).zip(ns) {
                     *h = hasher.hash_one(o.id.as_str());
                     *k = o.kind as u8;
                     *w = window_of(o);
+                    *n = o.observer_id.is_some();
                 }
             });
         }
@@ -170,6 +182,7 @@ fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
         first,
         kinds,
         windows,
+        named,
     }
 }
 
@@ -211,11 +224,12 @@ fn deal_kinds(first: &[u32], kinds: &[u8], threads: usize) -> (Vec<usize>, Vec<u
 pub(super) const CHUNK: usize = 4096;
 
 /// Correlates one thread's rows, each given with the start of its window, in order of time
-/// (ties in batch order), `chunk` at a time; `windows` holds every row's window.
+/// (ties in batch order), `chunk` at a time; `windows` holds every row's window, `named`
+/// whether it names its observer.
 fn correlate_part(
     params: Params,
     batch: &[(Observation, Place)],
-    windows: &[(Millis, Millis)],
+    (windows, named): (&[(Millis, Millis)], &[bool]),
     mut rows: Vec<(Millis, u32)>,
     chunk: usize,
 ) -> Part {
@@ -229,10 +243,13 @@ fn correlate_part(
     for chunk in rows.chunks(chunk.max(1)) {
         let start = c.members.len();
         for &row in chunk {
-            if let (Some((o, place)), Some(&window)) =
-                (batch.get(row as usize), windows.get(row as usize))
-            {
-                c.push_member(o, *place, window);
+            let row = row as usize;
+            if let (Some((o, place)), Some(&window)) = (batch.get(row), windows.get(row)) {
+                let mut m = Member::of(o, *place, window);
+                if named.get(row) == Some(&true) {
+                    m.observer = o.observer_id.as_deref().map(|name| c.observer(name));
+                }
+                c.push_ready(m);
             }
         }
         for i in start..c.members.len() {
