@@ -160,8 +160,9 @@ struct Filing {
 /// The cell shape of one level.
 #[derive(Debug, Clone, Copy)]
 struct Cells {
-    row_deg: f64,
-    col_deg: f64,
+    /// Rows and columns per degree: a place's cell is found by multiplying, not dividing.
+    rows_per_deg: f64,
+    cols_per_deg: f64,
     cols: i64,
 }
 
@@ -171,16 +172,16 @@ impl Cells {
         // A whole number of columns round the globe, so the last one meets the first.
         let cols = (180.0 / row_deg).floor().max(1.0);
         Self {
-            row_deg,
-            col_deg: 360.0 / cols,
+            rows_per_deg: 1.0 / row_deg,
+            cols_per_deg: cols / 360.0,
             cols: cols as i64,
         }
     }
 
     fn cell(&self, p: LatLon) -> (i64, i64) {
         (
-            wrap(floor((p.lon + 180.0) / self.col_deg), self.cols),
-            floor(p.lat / self.row_deg),
+            wrap(floor((p.lon + 180.0) * self.cols_per_deg), self.cols),
+            floor(p.lat * self.rows_per_deg),
         )
     }
 }
@@ -192,8 +193,8 @@ pub(super) struct Grid {
     coarse: Cells,
     /// The largest reach any lookup needs (metres): the coarse level's.
     max_reach_m: f64,
-    /// The cosine of each whole degree of latitude, 0 to 90.
-    cos_deg: [f64; 91],
+    /// The secant (one over the cosine) of each whole degree of latitude, 0 to 90.
+    sec_deg: [f64; 91],
     cells: HashMap<Key, Cell, Hasher>,
     /// Where each incident is filed, by slot (from the oldest not yet let go).
     filed: Numbered<Option<Filing>>,
@@ -239,7 +240,7 @@ impl Grid {
             fine: Cells::new(FINE_REACH_M.min(max_reach_m)),
             coarse: Cells::new(max_reach_m),
             max_reach_m,
-            cos_deg: std::array::from_fn(|d| (d as f64).to_radians().cos()),
+            sec_deg: std::array::from_fn(|d| 1.0 / (d as f64).to_radians().cos()),
             cells: HashMap::default(),
             filed: Numbered::default(),
             fine_radius_m: 0.0,
@@ -311,10 +312,10 @@ impl Grid {
         }
     }
 
-    /// A cosine no larger than that of `lat` (degrees, 0 to 90): the next whole degree's.
-    fn cos_at_least(&self, lat: f64) -> f64 {
+    /// A secant no smaller than that of `lat` (degrees, 0 to 90): the next whole degree's.
+    fn sec_at_least(&self, lat: f64) -> f64 {
         let d = (lat as usize).saturating_add(1).min(90);
-        self.cos_deg.get(d).copied().unwrap_or(0.0)
+        self.sec_deg.get(d).copied().unwrap_or(f64::INFINITY)
     }
 
     fn cells_of(&self, level: Level) -> &Cells {
@@ -446,12 +447,13 @@ impl Grid {
     ) {
         let cells = self.cells_of(level);
         // A metre more than asked, so rounding never leaves out an incident at the edge.
-        let dlat = ((reach_m + 1.0) / EARTH_RADIUS_M).to_degrees();
+        let dlat = (reach_m + 1.0) * (180.0 / (std::f64::consts::PI * EARTH_RADIUS_M));
         let lat_max = (at.lat.abs() + dlat).min(89.999);
-        let dlon = dlat / self.cos_at_least(lat_max);
-        let rows = floor((at.lat - dlat) / cells.row_deg)..=floor((at.lat + dlat) / cells.row_deg);
-        let first_col = floor((at.lon - dlon + 180.0) / cells.col_deg);
-        let last_col = floor((at.lon + dlon + 180.0) / cells.col_deg)
+        let dlon = dlat * self.sec_at_least(lat_max);
+        let rows = floor((at.lat - dlat) * cells.rows_per_deg)
+            ..=floor((at.lat + dlat) * cells.rows_per_deg);
+        let first_col = floor((at.lon - dlon + 180.0) * cells.cols_per_deg);
+        let last_col = floor((at.lon + dlon + 180.0) * cells.cols_per_deg)
             .min(first_col.saturating_add(cells.cols - 1));
         for row in rows {
             for col in first_col..=last_col {
