@@ -754,17 +754,25 @@ impl Correlator {
     /// Keeps what correlation needs of an observation whose id is not yet known, in no
     /// incident yet, seen in `window` (its [`window_of`]); returns its position.
     fn push_member(&mut self, o: &Observation, place: Place, window: (Millis, Millis)) -> u32 {
+        self.push_row(o, place, window, o.observer_id.is_some())
+    }
+
+    /// [`Correlator::push_member`] when whether `o` names its observer is known already
+    /// (`named`): a row that does not is not read for it (a batch notes it in its first pass).
+    fn push_row(
+        &mut self,
+        o: &Observation,
+        place: Place,
+        window: (Millis, Millis),
+        named: bool,
+    ) -> u32 {
         let mut m = Member::of(o, place, window);
-        m.observer = o.observer_id.as_deref().map(|name| self.observer(name));
+        if named {
+            m.observer = o.observer_id.as_deref().map(|name| self.observer(name));
+        }
         if self.keep_ids {
             self.ids.push(&o.id);
         }
-        self.push_ready(m)
-    }
-
-    /// Keeps a member made ready ([`Member::of`], its observer numbered), in no incident
-    /// yet; returns its position.
-    fn push_ready(&mut self, m: Member) -> u32 {
         let i = self.members.len() as u32;
         self.members.push(m);
         if self.explain {

@@ -17,7 +17,7 @@ use hashbrown::hash_table::Entry;
 
 use crate::model::{Observation, Place};
 
-use super::{window_of, Correlator, Hasher, Member, Millis, Params, NONE};
+use super::{window_of, Correlator, Hasher, Millis, Params, NONE};
 
 /// What a batch became: the incident of every row (a re-sent id gets its first row's), and
 /// how many incidents there are.
@@ -104,7 +104,7 @@ struct Rows {
     named: Vec<bool>,
 }
 
-/// The rows' first sendings, kinds and windows. The rows are hashed in shares of the batch,
+/// The rows' first sendings, kinds, windows and whether they name their observer. The rows are hashed in shares of the batch,
 /// one per thread; then each thread looks after the ids whose hash falls to it.
 fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = Hasher::default();
@@ -245,11 +245,7 @@ fn correlate_part(
         for &row in chunk {
             let row = row as usize;
             if let (Some((o, place)), Some(&window)) = (batch.get(row), windows.get(row)) {
-                let mut m = Member::of(o, *place, window);
-                if named.get(row) == Some(&true) {
-                    m.observer = o.observer_id.as_deref().map(|name| c.observer(name));
-                }
-                c.push_ready(m);
+                c.push_row(o, *place, window, named.get(row) == Some(&true));
             }
         }
         for i in start..c.members.len() {
