@@ -202,24 +202,6 @@ struct Member {
     next: u32,
 }
 
-impl Member {
-    /// What correlation keeps of `o` seen at `place` in `window`, in no incident, its
-    /// observer not yet numbered.
-    fn of(o: &Observation, place: Place, window: (Millis, Millis)) -> Self {
-        Member {
-            kind: o.kind,
-            place,
-            window,
-            count: o.count,
-            against_coalition: o.against_coalition,
-            releasability: o.releasability,
-            observer: None,
-            incident: NONE,
-            next: NONE,
-        }
-    }
-}
-
 /// The reason of a member not kept: the correlator of a batch says only where each row went.
 static OPENED: Detail = Detail::Opened;
 
@@ -766,15 +748,26 @@ impl Correlator {
         window: (Millis, Millis),
         named: bool,
     ) -> u32 {
-        let mut m = Member::of(o, place, window);
-        if named {
-            m.observer = o.observer_id.as_deref().map(|name| self.observer(name));
-        }
+        let observer = if named {
+            o.observer_id.as_deref().map(|name| self.observer(name))
+        } else {
+            None
+        };
         if self.keep_ids {
             self.ids.push(&o.id);
         }
         let i = self.members.len() as u32;
-        self.members.push(m);
+        self.members.push(Member {
+            kind: o.kind,
+            place,
+            window,
+            count: o.count,
+            against_coalition: o.against_coalition,
+            releasability: o.releasability,
+            observer,
+            incident: NONE,
+            next: NONE,
+        });
         if self.explain {
             self.details.push(Detail::Opened);
         }

@@ -104,8 +104,9 @@ struct Rows {
     named: Vec<bool>,
 }
 
-/// The rows' first sendings, kinds, windows and whether they name their observer. The rows are hashed in shares of the batch,
-/// one per thread; then each thread looks after the ids whose hash falls to it.
+/// The rows' first sendings, kinds, windows and whether they name their observer. The rows
+/// are hashed in shares of the batch, one per thread; then each thread looks after the ids
+/// whose hash falls to it.
 fn first_rows(batch: &[(Observation, Place)], threads: usize) -> Rows {
     let hasher = Hasher::default();
     let hasher = &hasher;
