@@ -244,13 +244,17 @@ fn correlate_part(
         slots: vec![NONE; rows.len()],
         openers: Vec::new(),
     };
-    for chunk in rows.chunks(chunk.max(1)) {
+    let chunk = chunk.max(1);
+    for (n, slice) in rows.chunks(chunk).enumerate() {
         let start = c.members.len();
-        for (j, &row) in chunk.iter().enumerate() {
-            // Rows a little ahead are asked for now, so that they are in cache when reached:
-            // a thread reads about every other row, too irregularly for the processor to
-            // guess.
-            if let Some((o, place)) = chunk.get(j + AHEAD).and_then(|&r| batch.get(r as usize)) {
+        for (j, &row) in slice.iter().enumerate() {
+            // The row a little ahead (in the next chunk too) is asked for now, so that it is
+            // in cache when reached: a thread reads about every other row, too irregularly for
+            // the processor to guess. Asked for: the fields a member copies (the count, with
+            // the small fields beside it, and the place), not the observer id, read only when
+            // named.
+            let ahead = n * chunk + j + AHEAD;
+            if let Some((o, place)) = rows.get(ahead).and_then(|&r| batch.get(r as usize)) {
                 mem_prefetch::prefetch_read_data::<_, 3>(&o.count);
                 mem_prefetch::prefetch_read_data::<_, 3>(place);
             }
