@@ -6,8 +6,9 @@
 //! 2. Ruin and recreate (large neighbourhood search): remove the tours of a requirement, one or
 //!    two offers, a nation, a stretch of weeks or a random share of a component; rebuild with
 //!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
-//!    ruin freed; accept by simulated annealing, each cycle restarting from the best plan.
-//!    Components with the largest gap to their bound get the most attention; bound steps continue
+//!    ruin freed; accept by simulated annealing. Each component keeps its own best plan and
+//!    returns to it every cycle of its iterations; one that has long stopped improving starts
+//!    again from a fresh randomised construction. Components with the largest gap to their bound get the most attention; bound steps continue
 //!    alongside, more often where they pay off.
 //! 3. With more than one thread, step 2 runs on each: components share no offer or requirement,
 //!    so they are dealt out by the gap each has to close, searched apart, and their plans, prices
@@ -24,7 +25,7 @@ use crate::model::Model;
 use crate::options::Options;
 use crate::plan::{Plan, Status};
 use crate::rng::Rng;
-use crate::state::{State, Tour};
+use crate::state::{Score, State, Tour};
 
 /// Search effort. The caller adds a time limit through [`Control`].
 #[derive(Debug, Clone)]
@@ -350,9 +351,61 @@ impl Control for PartControl<'_, '_> {
     }
 }
 
+/// Iterations on one component between returns to its best plan; the annealing temperature
+/// falls over each.
+const CYCLE: u64 = 4_000;
+/// Iterations on one component without a better plan there after which it starts again from a
+/// fresh randomised construction (its best plan is kept). Ruin and recreate from one plan tends
+/// to settle in one family of rotations; which family it finds varies from run to run far more
+/// than the search improves within one.
+const RESTART_AFTER: u64 = 40_000;
+
+/// A component's best plan in this search: its score (weighted unmet, cost and nations of its own
+/// requirements) and its tours.
+struct Best {
+    score: Score,
+    tours: Vec<Tour>,
+}
+
+/// Score of component `c` alone.
+fn component_score(m: &Model, st: &State, c: usize) -> Score {
+    let comp = &m.components[c];
+    Score {
+        unmet: st.unmet_of(m, &comp.reqs),
+        cost: st
+            .tours
+            .iter()
+            .filter(|t| m.comp_of[t.r] == c)
+            .map(|t| f64::from(t.len) * m.offers[t.o].cost)
+            .sum(),
+        nations: comp.reqs.iter().map(|&r| st.nations_on(r)).sum(),
+    }
+}
+
+fn component_best(m: &Model, st: &State, c: usize) -> Best {
+    Best {
+        score: component_score(m, st, c),
+        tours: st
+            .tours
+            .iter()
+            .filter(|t| m.comp_of[t.r] == c)
+            .copied()
+            .collect(),
+    }
+}
+
+/// Replaces component `c`'s tours with `tours`.
+fn set_component(m: &Model, st: &mut State, c: usize, tours: &[Tour]) {
+    st.remove_where(m, |t| m.comp_of[t.r] == c);
+    for &t in tours {
+        st.add(m, t);
+    }
+}
+
 /// Ruin and recreate on the components in `part`, until the control says stop, the iterations
-/// run out or every gap is closed and nothing improves. Returns the iterations run and whether
-/// the control stopped the search.
+/// run out or every gap is closed and nothing improves. Each component keeps its own best plan,
+/// returns to it now and then, and starts afresh when it has long stopped improving. Returns
+/// the iterations run and whether the control stopped the search.
 fn improve(
     m: &Model,
     hints: &Hints,
@@ -381,20 +434,27 @@ fn improve(
                 .unwrap_or(0)
         })
         .collect();
-    let mut unmet_c: Vec<u64> = m
-        .components
-        .iter()
-        .map(|comp| st.unmet_of(m, &comp.reqs))
+    // Each component's current and best score; only the components in `part` change here.
+    let mut cur: Vec<Score> = (0..n).map(|c| component_score(m, st, c)).collect();
+    let mut best: Vec<Best> = (0..n)
+        .map(|c| {
+            if part.contains(&c) {
+                component_best(m, st, c)
+            } else {
+                Best {
+                    score: cur[c],
+                    tours: Vec::new(),
+                }
+            }
+        })
         .collect();
-    // Weighted unmet outside this part: it does not change here.
-    let others = st.unmet - part.iter().map(|&c| unmet_c[c]).sum::<u64>();
+    let part_unmet = |best: &[Best]| part.iter().map(|&c| best[c].score.unmet).sum::<u64>();
     let part_bound = |bounds: &[u64]| part.iter().map(|&c| bounds[c]).sum::<u64>();
-    // Annealing: worse plans are accepted with a chance that shrinks over each cycle; every cycle
-    // starts again from the best plan found.
+    // Annealing: worse plans are accepted with a chance that shrinks over each cycle.
     let mean_priority =
         m.reqs.iter().map(|r| r.priority as f64).sum::<f64>() / m.reqs.len().max(1) as f64;
-    const CYCLE: u64 = 4_000;
-    let mut best = (st.score(), st.tours.clone());
+    let mut runs = vec![0u64; n];
+    let mut since_best = vec![0u64; n];
     let mut bound_every = vec![25u64; n];
     let mut next_bound = vec![0u64; n];
 
@@ -402,7 +462,7 @@ fn improve(
     let mut stall = 0;
     let mut stopped = false;
     while iterations < params.max_iterations && !part.is_empty() {
-        let open = part.iter().any(|&c| unmet_c[c] > bounds[c]);
+        let open = part.iter().any(|&c| best[c].score.unmet > bounds[c]);
         if !open && stall >= params.stall_iterations {
             break;
         }
@@ -410,7 +470,7 @@ fn improve(
             let progress = Progress {
                 iteration: iterations,
                 max_iterations: params.max_iterations,
-                unmet_weighted: best.0.unmet - others,
+                unmet_weighted: part_unmet(&best),
                 bound: part_bound(bounds),
             };
             if !control.keep_going(&progress) {
@@ -418,19 +478,13 @@ fn improve(
                 break;
             }
         }
-        if iterations % CYCLE == 0 && best.0.better_than(&st.score()) {
-            restore(m, st, &best.1);
-            for (c, comp) in m.components.iter().enumerate() {
-                unmet_c[c] = st.unmet_of(m, &comp.reqs);
-            }
-        }
-        let temperature = 0.5 * mean_priority * (1.0 - (iterations % CYCLE) as f64 / CYCLE as f64);
         iterations += 1;
         // Components with a gap get picked in proportion to it; closed ones now and then (cost).
         let weights: Vec<f64> = part
             .iter()
             .map(|&c| {
-                (unmet_c[c] - bounds[c].min(unmet_c[c])) as f64 + if open { 0.0 } else { 1.0 }
+                let u = best[c].score.unmet;
+                (u - bounds[c].min(u)) as f64 + if open { 0.0 } else { 1.0 }
             })
             .collect();
         let total: f64 = weights.iter().sum();
@@ -448,11 +502,24 @@ fn improve(
             }
             pick
         };
+        if runs[c] > 0 && runs[c].is_multiple_of(CYCLE) {
+            if since_best[c] >= RESTART_AFTER {
+                restart(m, hints, st, lag, c, rng);
+                since_best[c] = 0;
+            } else if best[c].score.better_than(&cur[c]) {
+                set_component(m, st, c, &best[c].tours);
+            }
+            cur[c] = component_score(m, st, c);
+        }
+        let temperature = 0.5 * mean_priority * (1.0 - (runs[c] % CYCLE) as f64 / CYCLE as f64);
+        runs[c] += 1;
+        let weighted = weighted_demand(m, &m.components[c]) as f64;
+        let target = weighted - best[c].score.unmet as f64;
         // Bound steps for this component now and then: more often while they pay off, less
         // often when they do not (on large components they cost more than the search).
-        if iterations >= next_bound[c] && unmet_c[c] > bounds[c] && !closed[c] {
+        if iterations >= next_bound[c] && best[c].score.unmet > bounds[c] && !closed[c] {
             let before = lag.progress(m, c);
-            closed[c] = lag.improve(m, c, target(m, st, c), 5);
+            closed[c] = lag.improve(m, c, target, 5);
             let raised = lag.bound(m, c);
             // Paying off: the Lagrangian moved by half a unit-week or more (the bound itself
             // stays at zero while it climbs from below).
@@ -514,11 +581,17 @@ fn improve(
                 && temperature > 0.0
                 && rng.unit() < (-worse_by / temperature).exp());
         if accept {
-            unmet_c[c] = st.unmet_of(m, &m.components[c].reqs);
-            if after.better_than(&best.0) {
-                best = (after, st.tours.clone());
+            // Only component c changed, so the whole plan's change is its change.
+            let sc = &mut cur[c];
+            sc.unmet = st.unmet_of(m, &m.components[c].reqs);
+            sc.cost += after.cost - before.cost;
+            sc.nations = (sc.nations + after.nations).saturating_sub(before.nations);
+            if sc.better_than(&best[c].score) {
+                best[c] = component_best(m, st, c);
+                since_best[c] = 0;
                 stall = 0;
             } else {
+                since_best[c] += 1;
                 stall += 1;
             }
         } else {
@@ -528,13 +601,13 @@ fn improve(
             for t in removed {
                 st.add(m, t);
             }
+            since_best[c] += 1;
             stall += 1;
         }
     }
-    if best.0.better_than(&st.score()) {
-        restore(m, st, &best.1);
-        for (c, comp) in m.components.iter().enumerate() {
-            unmet_c[c] = st.unmet_of(m, &comp.reqs);
+    for &c in part {
+        if best[c].score.better_than(&component_score(m, st, c)) {
+            set_component(m, st, c, &best[c].tours);
         }
     }
     // A last push on the bound where a gap remains, unless the caller's budget is spent.
@@ -542,13 +615,13 @@ fn improve(
         let progress = Progress {
             iteration: iterations,
             max_iterations: params.max_iterations,
-            unmet_weighted: st.unmet - others,
+            unmet_weighted: part_unmet(&best),
             bound: part_bound(bounds),
         };
         if stopped && !control.keep_going(&progress) {
             break;
         }
-        if unmet_c[c] > bounds[c] && !closed[c] {
+        if best[c].score.unmet > bounds[c] && !closed[c] {
             lag.improve(m, c, target(m, st, c), 60);
             bounds[c] = bounds[c].max(lag.bound(m, c));
         }
@@ -556,11 +629,21 @@ fn improve(
     (iterations, stopped)
 }
 
-fn restore(m: &Model, st: &mut State, tours: &[Tour]) {
-    *st = State::empty(m);
-    for &t in tours {
-        st.add(m, t);
+/// Throws away component `c`'s plan and builds a new one with randomised rules: sometimes whole
+/// units at a time first (in random order), then the week-by-week sweep.
+fn restart(m: &Model, hints: &Hints, st: &mut State, lag: &Lagrange, c: usize, rng: &mut Rng) {
+    let comp = &m.components[c];
+    st.remove_where(m, |t| m.comp_of[t.r] == c);
+    let w = Weights::random(rng, true);
+    if rng.unit() < 0.5 {
+        let mut order = comp.offers.clone();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let priced = [0.0, 0.5, 1.0][rng.below(3)];
+        schedule_units(m, st, &order, Some(lag), priced, w.noise, rng, u32::MAX);
     }
+    fill(m, st, &comp.reqs, Some(lag), hints, &w, rng);
 }
 
 fn ruin(m: &Model, st: &mut State, c: usize, rng: &mut Rng) -> Vec<Tour> {
