@@ -6,8 +6,10 @@
 //! `L(μ) = Σ_o units_o · F_o(μ) + Σ_{r,w} μ[r,w] · demand[r,w]` is at least the best weighted
 //! coverage of any plan, so `Σ priority · demand − L(μ)` is a lower bound on weighted unmet.
 //! Subgradient steps (Polyak, with the best known plan as target) drive μ down towards the LP
-//! bound. The same prices, and each offer's value-to-go `F_o[t]`, guide the construction of
-//! plans and estimate what one more unit of an offer is worth.
+//! bound. Once they settle, [`Lagrange::branch_nations`] branches on which nations serve each
+//! requirement with `max_nations`, which the relaxation prices only on average. The same prices,
+//! and each offer's value-to-go `F_o[t]`, guide the construction of plans and estimate what one
+//! more unit of an offer is worth.
 
 use crate::model::{Component, Model, Starts};
 
@@ -35,6 +37,9 @@ pub(crate) struct Lagrange {
     pi_on: Vec<bool>,
     pi: Vec<f64>,
     pi_dir: Vec<f64>,
+    /// Nations allowed to serve each requirement (`None`: all). Set only in the branches of
+    /// [`Lagrange::branch_nations`].
+    allow: Vec<Option<Vec<usize>>>,
     /// Previous search direction (deflected subgradient), per requirement and week.
     dir: Vec<Vec<f64>>,
     /// Per component: best (lowest) L so far, step factor, iterations without improvement.
@@ -79,7 +84,7 @@ impl Lagrange {
                 })
                 .collect(),
             dir: vec![vec![0.0; h]; m.reqs.len()],
-            cap: nation_caps(m),
+            cap: (0..m.reqs.len()).map(|r| nation_cap(m, r, None)).collect(),
             nu: vec![0.0; m.reqs.len()],
             nu_dir: vec![0.0; m.reqs.len()],
             pi_on: m
@@ -93,6 +98,7 @@ impl Lagrange {
                 .collect(),
             pi: vec![0.0; m.reqs.len()],
             pi_dir: vec![0.0; m.reqs.len()],
+            allow: vec![None; m.reqs.len()],
             best: vec![f64::INFINITY; m.components.len()],
             lambda: cells
                 .iter()
@@ -195,7 +201,13 @@ impl Lagrange {
         for (i, &o) in comp.offers.iter().enumerate() {
             by_nation.entry(m.offers[o].nation).or_default().push(i);
         }
-        for members in by_nation.values() {
+        for (&nation, members) in &by_nation {
+            // Requirements this nation may not serve in this branch.
+            let barred = |r: usize| {
+                self.allow[r]
+                    .as_ref()
+                    .is_some_and(|allowed| !allowed.contains(&nation))
+            };
             let mut capped: Vec<usize> = members
                 .iter()
                 .flat_map(|&i| m.offers[comp.offers[i]].reqs.iter().copied())
@@ -208,10 +220,11 @@ impl Lagrange {
             let mut best: Option<(f64, u32, Vec<UnitPath>)> = None;
             for mask in 0u32..(1 << capped.len()) {
                 let closed = |r: usize| {
-                    capped
-                        .iter()
-                        .position(|&c| c == r)
-                        .is_some_and(|k| mask & (1 << k) == 0)
+                    barred(r)
+                        || capped
+                            .iter()
+                            .position(|&c| c == r)
+                            .is_some_and(|k| mask & (1 << k) == 0)
                 };
                 let mut value: f64 = capped
                     .iter()
@@ -346,6 +359,95 @@ impl Lagrange {
         false
     }
 
+    /// Whether component `c`'s steps have shrunk to a hundredth of their first length: its
+    /// multipliers have about settled.
+    pub fn settled(&self, c: usize) -> bool {
+        self.lambda[c] < 0.01
+    }
+
+    /// Integer reasoning on `max_nations`, which the multipliers π price only on average. Every
+    /// plan serves a requirement with `max_nations = k` with at most k of its nations, so it
+    /// lies within one choice of k nations; the least bound over the choices, each a Lagrangian
+    /// of its own started from these multipliers, is a bound too, and often a stronger one.
+    ///
+    /// Branches on the capped requirements of component `c` with the fewest choices, up to
+    /// [`MAX_BRANCHES`] combinations and [`BRANCH_CELLS`] DP cells in all; the rest stay priced.
+    /// A branch takes at most `steps` subgradient steps and stops once its bound reaches
+    /// `target` (the best plan's weighted coverage). Returns `None` when branching cannot raise
+    /// `floor` (the bound already known): as soon as one branch settles at or below it, or when
+    /// the budget does not allow enough steps.
+    pub fn branch_nations(
+        &mut self,
+        m: &Model,
+        c: usize,
+        target: f64,
+        floor: u64,
+        steps: u32,
+        cells: usize,
+    ) -> Option<u64> {
+        let comp = &m.components[c];
+        let mut choices: Vec<(usize, Vec<Vec<usize>>)> = comp
+            .reqs
+            .iter()
+            .filter(|&&r| self.pi_on[r])
+            .map(|&r| (r, nation_choices(m, r)))
+            .collect();
+        choices.sort_by_key(|(_, ch)| ch.len());
+        let mut branches = 1usize;
+        let mut used = 0;
+        for (_, ch) in &choices {
+            if branches * ch.len() > MAX_BRANCHES {
+                break;
+            }
+            branches *= ch.len();
+            used += 1;
+        }
+        choices.truncate(used);
+        let steps = steps.min((BRANCH_CELLS / (branches * cells.max(1))) as u32);
+        if choices.is_empty() || steps < MIN_BRANCH_STEPS {
+            return None;
+        }
+        let mut least = u64::MAX;
+        let mut pick = vec![0usize; used];
+        loop {
+            let mut b = self.clone();
+            for ((r, ch), &i) in choices.iter().zip(&pick) {
+                let r = *r;
+                b.cap[r] = nation_cap(m, r, Some(&ch[i]));
+                if b.cap[r].is_none() {
+                    b.nu[r] = 0.0;
+                }
+                b.allow[r] = Some(ch[i].clone());
+                b.pi_on[r] = false;
+                b.pi[r] = 0.0;
+                b.pi_dir[r] = 0.0;
+            }
+            b.best[c] = f64::INFINITY;
+            b.lambda[c] = BRANCH_FIRST_STEP;
+            b.stall[c] = 0;
+            b.improve(m, c, target, steps);
+            self.iterations = b.iterations;
+            let v = b.bound(m, c);
+            if v <= floor {
+                return None;
+            }
+            least = least.min(v);
+            // The next combination of choices.
+            let mut k = 0;
+            loop {
+                if k == used {
+                    return Some(least);
+                }
+                pick[k] += 1;
+                if pick[k] < choices[k].1.len() {
+                    break;
+                }
+                pick[k] = 0;
+                k += 1;
+            }
+        }
+    }
+
     /// Value, in priority-weighted unit-weeks at the current prices, of a tour.
     pub fn tour_value(&self, r: usize, start: u32, len: u32) -> f64 {
         let p = &self.prefix[r];
@@ -431,27 +533,62 @@ pub(crate) fn weighted_demand(m: &Model, comp: &Component) -> u64 {
         .sum()
 }
 
-/// For each requirement with `max_nations = k`: the most unit-weeks the k strongest nations
-/// could cover if each served it alone (`None` when that does not bind).
-fn nation_caps(m: &Model) -> Vec<Option<f64>> {
-    m.reqs
-        .iter()
-        .enumerate()
-        .map(|(r, req)| {
-            let k = req.max_nations? as usize;
-            let need = req.unit_weeks();
-            let mut per_nation: std::collections::BTreeMap<usize, u64> = Default::default();
-            for &o in &req.offers {
-                let one = best_single(m, o, r);
-                *per_nation.entry(m.offers[o].nation).or_default() +=
-                    u64::from(m.offers[o].units) * one;
-            }
-            let mut caps: Vec<u64> = per_nation.into_values().map(|c| c.min(need)).collect();
-            caps.sort_unstable_by(|a, b| b.cmp(a));
-            let cap: u64 = caps.iter().take(k).sum();
-            (cap < need).then_some(cap as f64)
-        })
-        .collect()
+/// Branches [`Lagrange::branch_nations`] may make for one component, and DP cells it may spend.
+const MAX_BRANCHES: usize = 256;
+const BRANCH_CELLS: usize = 200_000_000;
+/// A branch starts from multipliers that have settled for the whole component, so it takes
+/// shorter first steps than a fresh start (on the exercise, 300 steps from 0.3 of the Polyak
+/// length got further than 1,000 from the full length).
+const BRANCH_FIRST_STEP: f64 = 0.3;
+/// Fewer steps than this per branch leave its bound too far from settled to be worth the work.
+const MIN_BRANCH_STEPS: u32 = 40;
+
+/// Every choice of `max_nations` nations for requirement `r`, strongest nations first (by the
+/// unit-weeks each could cover alone), so that the likeliest choices come first.
+fn nation_choices(m: &Model, r: usize) -> Vec<Vec<usize>> {
+    let req = &m.reqs[r];
+    let mut strength: std::collections::BTreeMap<usize, u64> = Default::default();
+    for &o in &req.offers {
+        *strength.entry(m.offers[o].nation).or_default() +=
+            u64::from(m.offers[o].units) * best_single(m, o, r);
+    }
+    let mut nations: Vec<(u64, usize)> = strength.into_iter().map(|(n, s)| (s, n)).collect();
+    nations.sort_by(|a, b| b.cmp(a));
+    let nations: Vec<usize> = nations.into_iter().map(|(_, n)| n).collect();
+    let k = req.max_nations.map_or(0, |k| k as usize).min(nations.len());
+    let mut out = Vec::new();
+    let mut idx: Vec<usize> = (0..k).collect();
+    loop {
+        out.push(idx.iter().map(|&i| nations[i]).collect());
+        // The next k-combination in lexicographic order of positions.
+        let Some(i) = (0..k).rev().find(|&i| idx[i] < nations.len() - k + i) else {
+            return out;
+        };
+        idx[i] += 1;
+        for j in i + 1..k {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+}
+
+/// For a requirement with `max_nations = k`: the most unit-weeks the k strongest nations (of
+/// `allowed`, when given) could cover if each served it alone (`None` when that does not bind).
+fn nation_cap(m: &Model, r: usize, allowed: Option<&[usize]>) -> Option<f64> {
+    let req = &m.reqs[r];
+    let k = req.max_nations? as usize;
+    let need = req.unit_weeks();
+    let mut per_nation: std::collections::BTreeMap<usize, u64> = Default::default();
+    for &o in &req.offers {
+        let n = m.offers[o].nation;
+        if allowed.is_some_and(|a| !a.contains(&n)) {
+            continue;
+        }
+        *per_nation.entry(n).or_default() += u64::from(m.offers[o].units) * best_single(m, o, r);
+    }
+    let mut caps: Vec<u64> = per_nation.into_values().map(|c| c.min(need)).collect();
+    caps.sort_unstable_by(|a, b| b.cmp(a));
+    let cap: u64 = caps.iter().take(k).sum();
+    (cap < need).then_some(cap as f64)
 }
 
 /// The most weeks with demand one unit of offer `o` can spend on requirement `r` alone.

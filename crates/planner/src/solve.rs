@@ -457,6 +457,7 @@ fn improve(
     let mut since_best = vec![0u64; n];
     let mut bound_every = vec![25u64; n];
     let mut next_bound = vec![0u64; n];
+    let mut branched = vec![false; n];
 
     let mut iterations = 0;
     let mut stall = 0;
@@ -531,6 +532,13 @@ fn improve(
             };
             next_bound[c] = iterations + bound_every[c];
             bounds[c] = bounds[c].max(raised);
+            if !branched[c] && lag.settled(c) {
+                // Once the multipliers have settled: choose the nations of capped requirements.
+                branched[c] = true;
+                if let Some(b) = lag.branch_nations(m, c, target, bounds[c], 400, cells[c]) {
+                    bounds[c] = bounds[c].max(b);
+                }
+            }
         }
         let before = st.score();
         let removed = ruin(m, st, c, rng);
