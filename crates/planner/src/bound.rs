@@ -375,7 +375,7 @@ impl Lagrange {
     /// A branch takes at most `steps` subgradient steps and stops once its bound reaches
     /// `target` (the best plan's weighted coverage). Returns `None` when branching cannot raise
     /// `floor` (the bound already known): as soon as one branch settles at or below it, or when
-    /// the budget does not allow enough steps.
+    /// the steps taken use up the budget (or it could not give every branch a few dozen).
     pub fn branch_nations(
         &mut self,
         m: &Model,
@@ -403,10 +403,12 @@ impl Lagrange {
             used += 1;
         }
         choices.truncate(used);
-        let steps = steps.min((BRANCH_CELLS / (branches * cells.max(1))) as u32);
-        if choices.is_empty() || steps < MIN_BRANCH_STEPS {
+        // Most branches stop within a few steps (their nations cannot match the best plan), so
+        // the budget counts the steps taken; it allows every branch a few dozen at least.
+        if choices.is_empty() || branches * cells.max(1) * MIN_BRANCH_STEPS > BRANCH_CELLS {
             return None;
         }
+        let mut spent = 0usize;
         let mut least = u64::MAX;
         let mut pick = vec![0usize; used];
         loop {
@@ -426,7 +428,11 @@ impl Lagrange {
             b.lambda[c] = BRANCH_FIRST_STEP;
             b.stall[c] = 0;
             b.improve(m, c, target, steps);
+            spent += (b.iterations - self.iterations) as usize * cells;
             self.iterations = b.iterations;
+            if spent > BRANCH_CELLS {
+                return None;
+            }
             let v = b.bound(m, c);
             if v <= floor {
                 return None;
@@ -541,7 +547,7 @@ const BRANCH_CELLS: usize = 200_000_000;
 /// length got further than 1,000 from the full length).
 const BRANCH_FIRST_STEP: f64 = 0.3;
 /// Fewer steps than this per branch leave its bound too far from settled to be worth the work.
-const MIN_BRANCH_STEPS: u32 = 40;
+const MIN_BRANCH_STEPS: usize = 40;
 
 /// Every choice of `max_nations` nations for requirement `r`, strongest nations first (by the
 /// unit-weeks each could cover alone), so that the likeliest choices come first.

@@ -535,7 +535,7 @@ fn improve(
             if !branched[c] && lag.settled(c) {
                 // Once the multipliers have settled: choose the nations of capped requirements.
                 branched[c] = true;
-                if let Some(b) = lag.branch_nations(m, c, target, bounds[c], 400, cells[c]) {
+                if let Some(b) = lag.branch_nations(m, c, target, bounds[c], 1000, cells[c]) {
                     bounds[c] = bounds[c].max(b);
                 }
             }
