@@ -1,8 +1,11 @@
 //! How the binary talks to people and scripts: one readable line per error, spinners on a
 //! terminal only, JSON on request.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use anyhow::Context as _;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,6 +24,25 @@ pub fn print(text: &str) {
         eprintln!("error: cannot write the output: {e}");
         std::process::exit(1);
     }
+}
+
+/// Whether `path` names something that exists and is not a regular file: a device such as
+/// `/dev/null` or `/dev/stdout`, or a named pipe. Output goes into it directly; renaming a file
+/// over it would replace it.
+pub fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+}
+
+/// Writes `text` to the file `path`: beside it first, then renamed into place, so an interrupted
+/// write never leaves half a file. A device or named pipe ([`is_special`]) is written directly.
+pub fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    if is_special(path) {
+        return std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    let tmp = path.with_extension("json.partial");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Prints an error as one line and returns exit code 1. Control characters in it (a file name

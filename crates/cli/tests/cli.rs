@@ -343,6 +343,41 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     );
 }
 
+/// `-o` into a named pipe (or a device such as `/dev/null`) writes into it; the rename that keeps
+/// ordinary files whole must not put a regular file in its place.
+#[test]
+fn output_into_a_named_pipe_goes_into_the_pipe() {
+    use std::io::Read as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("plan.pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reading = fifo.clone();
+    std::thread::spawn(move || {
+        let mut got = String::new();
+        let read = std::fs::File::open(&reading).and_then(|mut f| f.read_to_string(&mut got));
+        let _ = tx.send(read.map(|_| got));
+    });
+    let out = coalition(
+        dir.path(),
+        &["plan", EXERCISE, "--time-limit", "1", "-o", "plan.pipe"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("nothing came through the pipe")
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&got).unwrap();
+    assert_eq!(plan["format"], "coalition.plan/1");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(!dir.path().join("plan.json.partial").exists());
+}
+
 #[test]
 fn users_tokens_and_an_audit_log_that_shows_tampering() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,9 +14,14 @@ use store::{SqlStore, Store};
 use crate::output::Out;
 
 /// Writes the backup to a temporary file beside FILE and renames it into place once complete,
-/// so FILE is never a partial backup.
+/// so FILE is never a partial backup. A device or named pipe is written directly.
 pub async fn backup(store: &SqlStore, file: &Path, out: Out) -> anyhow::Result<ExitCode> {
-    let partial = file.with_extension("partial");
+    let direct = crate::output::is_special(file);
+    let partial = if direct {
+        file.to_path_buf()
+    } else {
+        file.with_extension("partial")
+    };
     let spinner = out.spinner("writing the backup");
     let written = async {
         let f = File::create(&partial)
@@ -24,6 +29,9 @@ pub async fn backup(store: &SqlStore, file: &Path, out: Out) -> anyhow::Result<E
         let mut w = BufWriter::new(f);
         let summary = store::backup::backup(store, &mut w).await?;
         let f = w.into_inner().context("cannot write the backup")?;
+        if direct {
+            return anyhow::Ok(summary);
+        }
         f.sync_all().context("cannot write the backup")?;
         std::fs::rename(&partial, file)
             .with_context(|| format!("cannot rename the backup to {}", file.display()))?;
@@ -34,7 +42,9 @@ pub async fn backup(store: &SqlStore, file: &Path, out: Out) -> anyhow::Result<E
     let summary = match written {
         Ok(s) => s,
         Err(e) => {
-            let _ = std::fs::remove_file(&partial);
+            if !direct {
+                let _ = std::fs::remove_file(&partial);
+            }
             return Err(e);
         }
     };

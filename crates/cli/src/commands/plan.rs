@@ -264,11 +264,7 @@ pub async fn run(args: PlanArgs, database: &str, out: Out) -> anyhow::Result<Exi
             ]);
             plan.stats.trajectory = trajectory;
             if let Some(path) = &args.output {
-                let tmp = path.with_extension("json.partial");
-                std::fs::write(&tmp, plan.to_json_pretty())
-                    .with_context(|| format!("cannot write {}", tmp.display()))?;
-                std::fs::rename(&tmp, path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                crate::output::write_file(path, &plan.to_json_pretty())?;
             }
             if args.save {
                 let store = super::open(database, out).await?;

@@ -102,12 +102,9 @@ pub async fn export(store: &SqlStore, output: Option<&Path>, out: Out) -> anyhow
     let text = scenario.to_json_pretty();
     match output {
         Some(path) => {
-            // Write beside the target, then rename: an interrupted export never leaves half a file.
-            let tmp = path.with_extension("json.partial");
-            std::fs::write(&tmp, &text)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // Written beside the target, then renamed: an interrupted export never leaves half a
+            // file.
+            crate::output::write_file(path, &text)?;
             out.say(format!(
                 "exported \"{}\" to {}",
                 scenario.name(),
