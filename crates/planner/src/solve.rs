@@ -8,8 +8,10 @@
 //!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
 //!    ruin freed; accept by simulated annealing. Each component keeps its own best plan and
 //!    returns to it every cycle of its iterations; one that has long stopped improving starts
-//!    again from a fresh randomised construction. Components with the largest gap to their bound get the most attention; bound steps continue
-//!    alongside, more often where they pay off.
+//!    again from a fresh randomised construction. Components with the largest gap to their
+//!    bound get the most attention; bound steps continue alongside, more often where they pay
+//!    off, and once a component's multipliers settle the bound branches on its choice of
+//!    nations.
 //! 3. With more than one thread, step 2 runs on each: components share no offer or requirement,
 //!    so they are dealt out by the gap each has to close, searched apart, and their plans, prices
 //!    and bounds put back together. The threads share the caller's [`Control`], which sees their

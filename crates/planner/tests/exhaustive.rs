@@ -206,9 +206,13 @@ fn capped(seed: u64) -> Scenario {
                 "roe": "mandate", "priority": 1 + next(9), "max_nations": 1 + next(2)})
         })
         .collect();
+    let nations: Vec<serde_json::Value> = nations
+        .iter()
+        .map(|n| serde_json::json!({"code": n, "name": n}))
+        .collect();
     let v = serde_json::json!({"format": "coalition.scenario/1", "name": "Exercise capped",
         "start": "2026-01-05", "weeks": weeks, "assumptions": {},
-        "nations": nations.iter().map(|n| serde_json::json!({"code": n, "name": n})).collect::<Vec<_>>(),
+        "nations": nations,
         "capabilities": [{"code": "CAP.X", "name": "X", "domain": "land", "personnel": 100,
                           "sidc": "10031000001211000000"}],
         "offers": offers, "requirements": requirements});
