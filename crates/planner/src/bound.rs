@@ -84,7 +84,7 @@ impl Lagrange {
                 })
                 .collect(),
             dir: vec![vec![0.0; h]; m.reqs.len()],
-            cap: (0..m.reqs.len()).map(|r| nation_cap(m, r, None)).collect(),
+            cap: (0..m.reqs.len()).map(|r| nation_cap(m, r)).collect(),
             nu: vec![0.0; m.reqs.len()],
             nu_dir: vec![0.0; m.reqs.len()],
             pi_on: m
@@ -386,7 +386,7 @@ impl Lagrange {
         cells: usize,
     ) -> Option<u64> {
         let comp = &m.components[c];
-        let mut choices: Vec<(usize, Vec<Vec<usize>>)> = comp
+        let mut choices: Vec<(usize, Vec<NationChoice>)> = comp
             .reqs
             .iter()
             .filter(|&&r| self.pi_on[r])
@@ -415,11 +415,12 @@ impl Lagrange {
             let mut b = self.clone();
             for ((r, ch), &i) in choices.iter().zip(&pick) {
                 let r = *r;
-                b.cap[r] = nation_cap(m, r, Some(&ch[i]));
-                if b.cap[r].is_none() {
+                let (allowed, cap) = &ch[i];
+                b.cap[r] = *cap;
+                if cap.is_none() {
                     b.nu[r] = 0.0;
                 }
-                b.allow[r] = Some(ch[i].clone());
+                b.allow[r] = Some(allowed.clone());
                 b.pi_on[r] = false;
                 b.pi[r] = 0.0;
                 b.pi_dir[r] = 0.0;
@@ -546,26 +547,33 @@ const BRANCH_CELLS: usize = 200_000_000;
 /// shorter first steps than a fresh start (on the exercise, 300 steps from 0.3 of the Polyak
 /// length got further than 1,000 from the full length).
 const BRANCH_FIRST_STEP: f64 = 0.3;
-/// Fewer steps than this per branch leave its bound too far from settled to be worth the work.
+/// Branching is not tried unless [`BRANCH_CELLS`] would allow every branch this many steps:
+/// fewer leave a branch's bound too far from settled to be worth the work.
 const MIN_BRANCH_STEPS: usize = 40;
 
+/// Nations allowed to serve a requirement, and the cap on its covered unit-weeks they make.
+type NationChoice = (Vec<usize>, Option<f64>);
+
 /// Every choice of `max_nations` nations for requirement `r`, strongest nations first (by the
-/// unit-weeks each could cover alone), so that the likeliest choices come first.
-fn nation_choices(m: &Model, r: usize) -> Vec<Vec<usize>> {
+/// unit-weeks each could cover alone), so that the likeliest choices come first; each with the
+/// cap on covered unit-weeks its nations make ([`cap_from`]).
+fn nation_choices(m: &Model, r: usize) -> Vec<NationChoice> {
     let req = &m.reqs[r];
-    let mut strength: std::collections::BTreeMap<usize, u64> = Default::default();
-    for &o in &req.offers {
-        *strength.entry(m.offers[o].nation).or_default() +=
-            u64::from(m.offers[o].units) * best_single(m, o, r);
-    }
-    let mut nations: Vec<(u64, usize)> = strength.into_iter().map(|(n, s)| (s, n)).collect();
+    let mut nations: Vec<(u64, usize)> = nation_strength(m, r)
+        .into_iter()
+        .map(|(n, s)| (s, n))
+        .collect();
     nations.sort_by(|a, b| b.cmp(a));
-    let nations: Vec<usize> = nations.into_iter().map(|(_, n)| n).collect();
     let k = req.max_nations.map_or(0, |k| k as usize).min(nations.len());
+    let need = req.unit_weeks();
     let mut out = Vec::new();
     let mut idx: Vec<usize> = (0..k).collect();
     loop {
-        out.push(idx.iter().map(|&i| nations[i]).collect());
+        let chosen = || idx.iter().map(|&i| nations[i]);
+        out.push((
+            chosen().map(|(_, n)| n).collect(),
+            cap_from(chosen().map(|(s, _)| s), k, need),
+        ));
         // The next k-combination in lexicographic order of positions.
         let Some(i) = (0..k).rev().find(|&i| idx[i] < nations.len() - k + i) else {
             return out;
@@ -577,21 +585,28 @@ fn nation_choices(m: &Model, r: usize) -> Vec<Vec<usize>> {
     }
 }
 
-/// For a requirement with `max_nations = k`: the most unit-weeks the k strongest nations (of
-/// `allowed`, when given) could cover if each served it alone (`None` when that does not bind).
-fn nation_cap(m: &Model, r: usize, allowed: Option<&[usize]>) -> Option<f64> {
+/// For a requirement with `max_nations = k`: the most unit-weeks the k strongest nations could
+/// cover if each served it alone (`None` when that does not bind).
+fn nation_cap(m: &Model, r: usize) -> Option<f64> {
     let req = &m.reqs[r];
     let k = req.max_nations? as usize;
-    let need = req.unit_weeks();
-    let mut per_nation: std::collections::BTreeMap<usize, u64> = Default::default();
-    for &o in &req.offers {
-        let n = m.offers[o].nation;
-        if allowed.is_some_and(|a| !a.contains(&n)) {
-            continue;
-        }
-        *per_nation.entry(n).or_default() += u64::from(m.offers[o].units) * best_single(m, o, r);
+    cap_from(nation_strength(m, r).into_values(), k, req.unit_weeks())
+}
+
+/// The unit-weeks each nation's offers could cover of requirement `r` if it served `r` alone.
+fn nation_strength(m: &Model, r: usize) -> std::collections::BTreeMap<usize, u64> {
+    let mut strength: std::collections::BTreeMap<usize, u64> = Default::default();
+    for &o in &m.reqs[r].offers {
+        *strength.entry(m.offers[o].nation).or_default() +=
+            u64::from(m.offers[o].units) * best_single(m, o, r);
     }
-    let mut caps: Vec<u64> = per_nation.into_values().map(|c| c.min(need)).collect();
+    strength
+}
+
+/// The cap on a requirement's covered unit-weeks (`need` in all) when at most `k` nations of
+/// these strengths serve it: the k strongest together (`None` when that does not bind).
+fn cap_from(strengths: impl Iterator<Item = u64>, k: usize, need: u64) -> Option<f64> {
+    let mut caps: Vec<u64> = strengths.map(|c| c.min(need)).collect();
     caps.sort_unstable_by(|a, b| b.cmp(a));
     let cap: u64 = caps.iter().take(k).sum();
     (cap < need).then_some(cap as f64)

@@ -551,9 +551,7 @@ fn improve(
             let mut affected: Vec<usize> = removed.iter().map(|t| t.o).collect();
             affected.sort_unstable();
             affected.dedup();
-            for i in (1..affected.len()).rev() {
-                affected.swap(i, rng.below(i + 1));
-            }
+            rng.shuffle(&mut affected);
             let priced = [0.0, 0.5, 1.0][rng.below(3)];
             let units = if rng.unit() < 0.5 { 1 } else { u32::MAX };
             schedule_units(m, st, &affected, Some(lag), priced, w.noise, rng, units);
@@ -593,7 +591,8 @@ fn improve(
         if accept {
             // Only component c changed, so the whole plan's change is its change.
             let sc = &mut cur[c];
-            sc.unmet = st.unmet_of(m, &m.components[c].reqs);
+            sc.unmet = (sc.unmet + after.unmet) - before.unmet;
+            debug_assert_eq!(sc.unmet, st.unmet_of(m, &m.components[c].reqs));
             sc.cost += after.cost - before.cost;
             sc.nations = (sc.nations + after.nations).saturating_sub(before.nations);
             if sc.better_than(&best[c].score) {
@@ -647,9 +646,7 @@ fn restart(m: &Model, hints: &Hints, st: &mut State, lag: &Lagrange, c: usize, r
     let w = Weights::random(rng, true);
     if rng.unit() < 0.5 {
         let mut order = comp.offers.clone();
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
+        rng.shuffle(&mut order);
         let priced = [0.0, 0.5, 1.0][rng.below(3)];
         schedule_units(m, st, &order, Some(lag), priced, w.noise, rng, u32::MAX);
     }
