@@ -594,7 +594,7 @@ fn nation_cap(m: &Model, r: usize) -> Option<f64> {
 }
 
 /// The unit-weeks each nation's offers could cover of requirement `r` if it served `r` alone.
-fn nation_strength(m: &Model, r: usize) -> std::collections::BTreeMap<usize, u64> {
+pub(crate) fn nation_strength(m: &Model, r: usize) -> std::collections::BTreeMap<usize, u64> {
     let mut strength: std::collections::BTreeMap<usize, u64> = Default::default();
     for &o in &m.reqs[r].offers {
         *strength.entry(m.offers[o].nation).or_default() +=

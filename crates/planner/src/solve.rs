@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use domain::Scenario;
 
-use crate::bound::{step_cells, weighted_demand, Lagrange};
+use crate::bound::{nation_strength, step_cells, weighted_demand, Lagrange};
 use crate::construct::{fill, fill_weeks, schedule_units, Hints, Weights};
 use crate::model::Model;
 use crate::options::Options;
@@ -436,6 +436,25 @@ fn improve(
                 .unwrap_or(0)
         })
         .collect();
+    // Requirements with max_nations that many nations could serve: how much of each one every
+    // nation could cover alone (empty for the others), and the components that have one.
+    let strength: Vec<Vec<(usize, u64)>> = (0..m.reqs.len())
+        .map(|r| {
+            let req = &m.reqs[r];
+            let mut nations: Vec<usize> = req.offers.iter().map(|&o| m.offers[o].nation).collect();
+            nations.sort_unstable();
+            nations.dedup();
+            if req.max_nations.is_some() && nations.len() >= WIDE && part.contains(&m.comp_of[r]) {
+                nation_strength(m, r).into_iter().collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let mut wide = vec![false; n];
+    for (r, s) in strength.iter().enumerate() {
+        wide[m.comp_of[r]] |= !s.is_empty();
+    }
     // Each component's current and best score; only the components in `part` change here.
     let mut cur: Vec<Score> = (0..n).map(|c| component_score(m, st, c)).collect();
     let mut best: Vec<Best> = (0..n)
@@ -543,9 +562,13 @@ fn improve(
             }
         }
         let before = st.score();
-        let removed = ruin(m, st, c, rng);
+        let regive_now = wide[c] && rng.below(REGIVE_ONE_IN) == 0;
+        let Ruin { removed, first } = ruin(m, st, c, rng, regive_now, &strength);
         let added_from = st.tours.len();
         let w = Weights::random(rng, true);
+        if let Some((r, nations)) = &first {
+            serve_with(m, st, *r, nations);
+        }
         if rng.unit() < 0.5 {
             // Re-plan the units that lost tours, whole schedules at a time, in random order.
             let mut affected: Vec<usize> = removed.iter().map(|t| t.o).collect();
@@ -653,9 +676,35 @@ fn restart(m: &Model, hints: &Hints, st: &mut State, lag: &Lagrange, c: usize, r
     fill(m, st, &comp.reqs, Some(lag), hints, &w, rng);
 }
 
-fn ruin(m: &Model, st: &mut State, c: usize, rng: &mut Rng) -> Vec<Tour> {
+/// Requirements with `max_nations` that at least this many nations could serve get their own
+/// move ([`regive`]): with a handful of nations the ruins by nation and by requirement try the
+/// choices often enough, with dozens they seldom free the right ones.
+const WIDE: usize = 12;
+/// Share of the iterations on a component with such a requirement that use that move.
+const REGIVE_ONE_IN: usize = 8;
+
+/// What a ruin took away, and a requirement to serve first when re-planning, with the nations
+/// to serve it (if any).
+struct Ruin {
+    removed: Vec<Tour>,
+    first: Option<(usize, Vec<usize>)>,
+}
+
+fn ruin(
+    m: &Model,
+    st: &mut State,
+    c: usize,
+    rng: &mut Rng,
+    regive_now: bool,
+    strength: &[Vec<(usize, u64)>],
+) -> Ruin {
     let comp = &m.components[c];
-    match rng.below(7) {
+    if regive_now {
+        if let Some(r) = pick_capped(m, st, c, strength, rng) {
+            return regive(m, st, r, &strength[r], rng);
+        }
+    }
+    let removed = match rng.below(7) {
         0 => {
             let r = comp.reqs[rng.below(comp.reqs.len())];
             st.remove_where(m, |t| t.r == r)
@@ -709,6 +758,121 @@ fn ruin(m: &Model, st: &mut State, c: usize, rng: &mut Rng) -> Vec<Tour> {
             }
             removed
         }
+    };
+    Ruin {
+        removed,
+        first: None,
+    }
+}
+
+/// At random, a requirement of component `c` with its own move (`strength` not empty) that has
+/// all the nations it may have and is short in a week where an offer of another nation has a
+/// unit free: the cap, not the units, holds it back. `None` if there is none.
+fn pick_capped(
+    m: &Model,
+    st: &State,
+    c: usize,
+    strength: &[Vec<(usize, u64)>],
+    rng: &mut Rng,
+) -> Option<usize> {
+    let short: Vec<usize> = m.components[c]
+        .reqs
+        .iter()
+        .copied()
+        .filter(|&r| {
+            let req = &m.reqs[r];
+            !strength[r].is_empty()
+                && req.max_nations.is_some_and(|k| st.nations_on(r) >= k)
+                && (0..m.horizon as usize).any(|w| {
+                    // Short this week, while another nation's offer has a unit free.
+                    st.cover[r][w] < req.demand[w]
+                        && req.offers.iter().any(|&o| {
+                            st.nation_tours[r][m.offers[o].nation] == 0
+                                && st.busy[o][w] < m.offers[o].units
+                                && m.offers[o].earliest <= w as u32
+                                && w as u32 <= m.offers[o].last
+                        })
+                })
+        })
+        .collect();
+    (!short.is_empty()).then(|| short[rng.below(short.len())])
+}
+
+/// Gives capped requirement `r` to other nations, so that the re-plan, serving `r` first, can
+/// hand it to them: either one of the nations serving it makes way for another, or all do and
+/// `max_nations` others are picked. New nations are drawn in proportion to how much of `r` they
+/// could cover alone (`strength`), and their tours on whatever `r` competes with go too. The
+/// search otherwise keeps the nations that first took a capped requirement: a move that would
+/// bring another in finds the requirement already full of nations.
+fn regive(m: &Model, st: &mut State, r: usize, strength: &[(usize, u64)], rng: &mut Rng) -> Ruin {
+    let k = m.reqs[r].max_nations.unwrap_or(0) as usize;
+    let serving: Vec<usize> = (0..m.nations.len())
+        .filter(|&n| st.nation_tours[r][n] > 0)
+        .collect();
+    let (leaving, mut kept): (Vec<usize>, Vec<usize>) = if rng.unit() < 0.5 && !serving.is_empty() {
+        let out = serving[rng.below(serving.len())];
+        (
+            vec![out],
+            serving.into_iter().filter(|&n| n != out).collect(),
+        )
+    } else {
+        (serving, Vec::new())
+    };
+    let mut pool: Vec<(usize, u64)> = strength
+        .iter()
+        .copied()
+        .filter(|(n, s)| *s > 0 && !kept.contains(n) && !leaving.contains(n))
+        .collect();
+    let mut coming = Vec::new();
+    while kept.len() + coming.len() < k && !pool.is_empty() {
+        let total: u64 = pool.iter().map(|p| p.1).sum();
+        let mut x = rng.below(total as usize) as u64;
+        let mut i = 0;
+        while x >= pool[i].1 {
+            x -= pool[i].1;
+            i += 1;
+        }
+        coming.push(pool.swap_remove(i).0);
+    }
+    let removed = st.remove_where(m, |t| {
+        let n = m.offers[t.o].nation;
+        (t.r == r && leaving.contains(&n))
+            || (coming.contains(&n) && m.offers[t.o].reqs.contains(&r))
+    });
+    kept.extend(coming);
+    Ruin {
+        removed,
+        first: Some((r, kept)),
+    }
+}
+
+/// Serves requirement `r` week by week with the offers of `nations` only (in that order), as far
+/// as their free units allow.
+fn serve_with(m: &Model, st: &mut State, r: usize, nations: &[usize]) {
+    let req = &m.reqs[r];
+    let mut offers: Vec<usize> = req
+        .offers
+        .iter()
+        .copied()
+        .filter(|&o| nations.contains(&m.offers[o].nation))
+        .collect();
+    offers.sort_by_key(|&o| nations.iter().position(|&n| n == m.offers[o].nation));
+    for w in req.from..=req.to {
+        while st.cover[r][w as usize] < req.demand[w as usize] {
+            let next = offers.iter().find_map(|&o| {
+                let len = m.tour_len(o, r, w)?;
+                st.fits(m, o, r, w, len).then_some(Tour {
+                    o,
+                    r,
+                    start: w,
+                    len,
+                })
+            });
+            match next {
+                Some(t) => st.add(m, t),
+                None => break,
+            }
+        }
     }
 }
 
@@ -730,4 +894,137 @@ pub fn solve(
         Status::Feasible
     };
     Ok(crate::report::plan(s, opts, &sol, status, bound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Fourteen nations, one offer each for eight weeks; nations 0 and 1 have one unit, the
+    /// others two. Requirement 0 needs three units from at most two nations; requirement 1 (low
+    /// priority) takes whatever is left.
+    fn model() -> Model {
+        let codes: Vec<String> = (0..14u8)
+            .map(|i| format!("N{}A", char::from(b'A' + i)))
+            .collect();
+        let offers: Vec<_> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                json!({"id": format!("O{i:02}"), "nation": n, "capability": "CAP.X",
+                       "units": if i < 2 { 1 } else { 2 }, "from_week": 0, "to_week": 7,
+                       "notice_weeks": 0, "tour_weeks": 8, "dwell_weeks": 0, "roe": "robust",
+                       "status": "confirmed", "cost_per_unit_week": 1})
+            })
+            .collect();
+        let nations: Vec<_> = codes
+            .iter()
+            .map(|n| json!({"code": n, "name": n}))
+            .collect();
+        let req = |id: &str, units: u32, priority: u32, max: Option<u32>| {
+            let mut r = json!({"id": id, "line": "land", "capability": "CAP.X", "region": "UA-30",
+                               "units": units, "from_week": 0, "to_week": 7, "roe": "mandate",
+                               "priority": priority});
+            if let Some(k) = max {
+                r["max_nations"] = json!(k);
+            }
+            r
+        };
+        let v = json!({"format": "coalition.scenario/1", "name": "Exercise hand-built",
+            "start": "2026-01-05", "weeks": 8, "assumptions": {"us_backstop": true},
+            "nations": nations,
+            "capabilities": [{"code": "CAP.X", "name": "X", "domain": "land", "personnel": 100,
+                              "sidc": "10031000001211000000"}],
+            "offers": offers,
+            "requirements": [req("R-CAPPED", 3, 10, Some(2)), req("R-REST", 30, 1, None)]});
+        Model::build(&Scenario::from_value(&v).unwrap(), &Options::default())
+    }
+
+    fn tour(m: &Model, nation: usize, r: usize) -> Tour {
+        let o = (0..m.offers.len())
+            .find(|&o| m.offers[o].nation == nation)
+            .unwrap();
+        Tour {
+            o,
+            r,
+            start: 0,
+            len: 8,
+        }
+    }
+
+    fn strength(m: &Model) -> Vec<Vec<(usize, u64)>> {
+        (0..m.reqs.len())
+            .map(|r| {
+                if m.reqs[r].max_nations.is_some() {
+                    nation_strength(m, r).into_iter().collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_capped_requirement_held_by_weak_nations_goes_to_stronger_ones() {
+        let m = model();
+        let strength = strength(&m);
+        let hints = Hints::new(&m);
+        for seed in 1..=20 {
+            let mut rng = Rng::new(seed);
+            // Nations 0 and 1 (one unit each) hold the capped requirement: one unit short.
+            let mut st = State::empty(&m);
+            st.add(&m, tour(&m, 0, 0));
+            st.add(&m, tour(&m, 1, 0));
+            assert_eq!(pick_capped(&m, &st, 0, &strength, &mut rng), Some(0));
+            let Ruin { removed, first } = regive(&m, &mut st, 0, &strength[0], &mut rng);
+            let (r, nations) = first.unwrap();
+            assert_eq!(r, 0);
+            assert_eq!(nations.len(), 2);
+            assert!(!removed.is_empty());
+            serve_with(&m, &mut st, 0, &nations);
+            // The other requirement takes what is left, as the re-plan would.
+            fill(
+                &m,
+                &mut st,
+                &[0, 1],
+                None,
+                &hints,
+                &Weights::PLAIN,
+                &mut rng,
+            );
+            // Whichever way it went (one nation made way, or both), two nations now cover it.
+            assert!(st.nations_on(0) <= 2);
+            assert!(
+                st.cover[0].iter().all(|&c| c == 3),
+                "seed {seed}: {:?}",
+                st.cover[0]
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_requirement_that_another_nation_could_help_is_picked() {
+        let m = model();
+        let strength = strength(&m);
+        let mut rng = Rng::new(1);
+        // Full: nothing to give.
+        let mut st = State::empty(&m);
+        st.add(&m, tour(&m, 2, 0));
+        st.add(&m, tour(&m, 3, 0));
+        st.add(&m, tour(&m, 3, 0));
+        assert_eq!(pick_capped(&m, &st, 0, &strength, &mut rng), None);
+        // Short, but every other nation's units are busy elsewhere: the cap is not what holds it.
+        let mut st = State::empty(&m);
+        st.add(&m, tour(&m, 0, 0));
+        st.add(&m, tour(&m, 1, 0));
+        for n in 2..14 {
+            st.add(&m, tour(&m, n, 1));
+            st.add(&m, tour(&m, n, 1));
+        }
+        assert_eq!(pick_capped(&m, &st, 0, &strength, &mut rng), None);
+        // One of them free again: now it is.
+        st.remove_where(&m, |t| m.offers[t.o].nation == 7);
+        assert_eq!(pick_capped(&m, &st, 0, &strength, &mut rng), Some(0));
+    }
 }
