@@ -4,7 +4,8 @@
 //!    expensive), then construct twice more with the bound's prices (week by week, and whole
 //!    units at a time) and keep the best per component.
 //! 2. Ruin and recreate (large neighbourhood search): remove the tours of a requirement, one or
-//!    two offers, a nation, a stretch of weeks or a random share of a component; rebuild with
+//!    two offers, a nation, a stretch of weeks or a random share of a component, or give a
+//!    requirement with `max_nations` that many nations could serve to others; rebuild with
 //!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
 //!    ruin freed; accept by simulated annealing. Each component keeps its own best plan and
 //!    returns to it every cycle of its iterations; one that has long stopped improving starts
