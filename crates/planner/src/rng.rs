@@ -32,4 +32,22 @@ impl Rng {
             items.swap(i, self.below(i + 1));
         }
     }
+
+    /// An index drawn with chance proportional to its weight; `None` (and no draw) when the
+    /// weights sum to zero or less.
+    pub fn weighted(&mut self, weights: &[f64]) -> Option<usize> {
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut x = self.unit() * total;
+        for (i, &w) in weights.iter().enumerate() {
+            if x < w {
+                return Some(i);
+            }
+            x -= w;
+        }
+        // Rounding can leave a sliver past the last weight.
+        Some(0)
+    }
 }

@@ -437,21 +437,7 @@ fn improve(
                 .unwrap_or(0)
         })
         .collect();
-    // Requirements with max_nations that many nations could serve: how much of each one every
-    // nation could cover alone (empty for the others), and the components that have one.
-    let strength: Vec<Vec<(usize, u64)>> = (0..m.reqs.len())
-        .map(|r| {
-            let req = &m.reqs[r];
-            let mut nations: Vec<usize> = req.offers.iter().map(|&o| m.offers[o].nation).collect();
-            nations.sort_unstable();
-            nations.dedup();
-            if req.max_nations.is_some() && nations.len() >= WIDE && part.contains(&m.comp_of[r]) {
-                nation_strength(m, r).into_iter().collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let strength = wide_strengths(m, part);
     let mut wide = vec![false; n];
     for (r, s) in strength.iter().enumerate() {
         wide[m.comp_of[r]] |= !s.is_empty();
@@ -510,20 +496,9 @@ fn improve(
                 (u - bounds[c].min(u)) as f64 + if open { 0.0 } else { 1.0 }
             })
             .collect();
-        let total: f64 = weights.iter().sum();
-        let c = if total <= 0.0 {
-            part[rng.below(part.len())]
-        } else {
-            let mut x = rng.unit() * total;
-            let mut pick = part[0];
-            for (i, &wt) in weights.iter().enumerate() {
-                if x < wt {
-                    pick = part[i];
-                    break;
-                }
-                x -= wt;
-            }
-            pick
+        let c = match rng.weighted(&weights) {
+            Some(i) => part[i],
+            None => part[rng.below(part.len())],
         };
         if runs[c] > 0 && runs[c].is_multiple_of(CYCLE) {
             if since_best[c] >= RESTART_AFTER {
@@ -684,6 +659,25 @@ const WIDE: usize = 12;
 /// Share of the iterations on a component with such a requirement that use that move.
 const REGIVE_ONE_IN: usize = 8;
 
+/// For each requirement of the components in `part` with `max_nations` that at least [`WIDE`]
+/// nations could serve: the nations and how much of it each could cover alone
+/// ([`nation_strength`]). Empty for every other requirement.
+fn wide_strengths(m: &Model, part: &[usize]) -> Vec<Vec<(usize, u64)>> {
+    (0..m.reqs.len())
+        .map(|r| {
+            if m.reqs[r].max_nations.is_none() || !part.contains(&m.comp_of[r]) {
+                return Vec::new();
+            }
+            let strength = nation_strength(m, r);
+            if strength.len() >= WIDE {
+                strength.into_iter().collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
 /// What a ruin took away, and a requirement to serve first when re-planning, with the nations
 /// to serve it (if any).
 struct Ruin {
@@ -807,9 +801,7 @@ fn pick_capped(
 /// bring another in finds the requirement already full of nations.
 fn regive(m: &Model, st: &mut State, r: usize, strength: &[(usize, u64)], rng: &mut Rng) -> Ruin {
     let k = m.reqs[r].max_nations.unwrap_or(0) as usize;
-    let serving: Vec<usize> = (0..m.nations.len())
-        .filter(|&n| st.nation_tours[r][n] > 0)
-        .collect();
+    let serving: Vec<usize> = st.serving(r).collect();
     let (leaving, mut kept): (Vec<usize>, Vec<usize>) = if rng.unit() < 0.5 && !serving.is_empty() {
         let out = serving[rng.below(serving.len())];
         (
@@ -954,22 +946,10 @@ mod tests {
         }
     }
 
-    fn strength(m: &Model) -> Vec<Vec<(usize, u64)>> {
-        (0..m.reqs.len())
-            .map(|r| {
-                if m.reqs[r].max_nations.is_some() {
-                    nation_strength(m, r).into_iter().collect()
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect()
-    }
-
     #[test]
     fn a_capped_requirement_held_by_weak_nations_goes_to_stronger_ones() {
         let m = model();
-        let strength = strength(&m);
+        let strength = wide_strengths(&m, &[0]);
         let hints = Hints::new(&m);
         for seed in 1..=20 {
             let mut rng = Rng::new(seed);
@@ -1007,7 +987,7 @@ mod tests {
     #[test]
     fn only_a_requirement_that_another_nation_could_help_is_picked() {
         let m = model();
-        let strength = strength(&m);
+        let strength = wide_strengths(&m, &[0]);
         let mut rng = Rng::new(1);
         // Full: nothing to give.
         let mut st = State::empty(&m);

@@ -70,9 +70,14 @@ impl State {
         }
     }
 
+    /// The nations serving requirement `r`.
+    pub fn serving(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.nation_tours[r].len()).filter(move |&n| self.nation_tours[r][n] > 0)
+    }
+
     /// Distinct nations serving requirement `r`.
     pub fn nations_on(&self, r: usize) -> u32 {
-        self.nation_tours[r].iter().filter(|&&n| n > 0).count() as u32
+        self.serving(r).count() as u32
     }
 
     /// Whether one more unit of offer `o` may start a tour of `len` weeks on `r` in week `s`.
