@@ -644,7 +644,6 @@ fn offer_dp(
     index: &[usize],
     closed: &dyn Fn(usize) -> bool,
 ) -> UnitPath {
-    let h = m.horizon as usize;
     let of = &m.offers[o];
     // Each open requirement's start weeks and prices, worked out once rather than week by week.
     let open: Vec<(usize, Starts, &[f64])> = of
@@ -656,6 +655,18 @@ fn offer_dp(
             Some((lr, m.starts(o, r), prefix.get(lr)?.as_slice()))
         })
         .collect();
+    // Most requirements have no gaps in their profile; their loop skips the check for gaps.
+    if open.iter().any(|(_, starts, _)| starts.has_gaps()) {
+        unit_dp::<true>(m, o, &open)
+    } else {
+        unit_dp::<false>(m, o, &open)
+    }
+}
+
+/// [`offer_dp`] over its open requirements; `GAPS`: whether any has gaps in its profile.
+fn unit_dp<const GAPS: bool>(m: &Model, o: usize, open: &[(usize, Starts, &[f64])]) -> UnitPath {
+    let h = m.horizon as usize;
+    let of = &m.offers[o];
     let mut f = vec![0.0; h + 1];
     let mut choice: Vec<Option<(usize, u32)>> = vec![None; h];
     for t in (0..h).rev() {
@@ -664,8 +675,13 @@ fn offer_dp(
         if tw < of.earliest || tw > of.last {
             continue;
         }
-        for &(lr, starts, p) in &open {
-            let Some(len) = starts.len(tw) else {
+        for &(lr, starts, p) in open {
+            let len = if GAPS {
+                starts.len(tw)
+            } else {
+                starts.len_in_window(tw)
+            };
+            let Some(len) = len else {
                 continue;
             };
             let next = m.busy_end(o, tw, len) as usize;
@@ -681,7 +697,51 @@ fn offer_dp(
 
 #[cfg(test)]
 mod tests {
-    use super::attainable_from;
+    use super::{attainable_from, step_cells, Lagrange};
+    use crate::model::Model;
+    use crate::options::Options;
+    use domain::Scenario;
+    use serde_json::json;
+
+    #[test]
+    fn no_tour_covers_a_week_that_requires_no_unit() {
+        // One unit on tours of four weeks, no dwell, for a requirement of priority 5 over ten
+        // weeks that requires nothing in weeks 3 and 4. A tour from week 0 would cover week 3,
+        // so weeks 0-2 cannot be covered; weeks 5-8 and 9 can. The optimum leaves 3 × 5 = 15.
+        let v = json!({"format": "coalition.scenario/1", "name": "Exercise gap", "weeks": 10,
+            "start": "2026-01-05", "assumptions": {},
+            "nations": [{"code": "AAA", "name": "A"}],
+            "capabilities": [{"code": "CAP.X", "name": "X", "domain": "land", "personnel": 100,
+                              "sidc": "10031000001211000000"}],
+            "offers": [{"id": "O1", "nation": "AAA", "capability": "CAP.X", "units": 1,
+                "from_week": 0, "to_week": 9, "notice_weeks": 0, "tour_weeks": 4,
+                "dwell_weeks": 0, "roe": "robust", "status": "confirmed",
+                "cost_per_unit_week": 1}],
+            "requirements": [{"id": "R1", "line": "land", "capability": "CAP.X",
+                "region": "UA-30", "units": 1, "from_week": 0, "to_week": 9, "roe": "mandate",
+                "priority": 5, "profile": [{"from_week": 3, "to_week": 4, "units": 0}]}]});
+        let s = Scenario::from_value(&v).unwrap();
+        let m = Model::build(&s, &Options::default());
+        assert_eq!(m.tour_len(0, 0, 0), None, "would cover week 3");
+        assert_eq!(m.tour_len(0, 0, 2), None, "would cover weeks 3 and 4");
+        assert_eq!(
+            m.tour_len(0, 0, 3),
+            None,
+            "starts in a week requiring nothing"
+        );
+        assert_eq!(m.tour_len(0, 0, 5), Some(4));
+        assert_eq!(
+            m.tour_len(0, 0, 7),
+            Some(3),
+            "cut short at the window's end"
+        );
+        // At zero prices the relaxation already proves the optimum: it has no tour through the
+        // gap to count weeks 0-2 (or 3 and 4) as covered.
+        let mut lag = Lagrange::new(&m, &step_cells(&m));
+        lag.mu[0].fill(0.0);
+        lag.improve(&m, 0, 0.0, 1);
+        assert_eq!(lag.bound(&m, 0), 15);
+    }
 
     #[test]
     fn a_bound_rises_to_the_next_sum_of_priorities_a_plan_can_leave() {

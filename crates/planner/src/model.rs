@@ -34,6 +34,11 @@ pub(crate) struct MReq {
     pub to: u32,
     /// Units required in each week of the horizon.
     pub demand: Vec<u32>,
+    /// For each week, the first week from it on that requires no unit (the horizon if none):
+    /// no tour may cover such a week (units on tour ≤ units required). Empty when every week
+    /// of the window requires some unit, as for most requirements (their window already ends
+    /// every tour).
+    pub open_until: Vec<u32>,
     pub max_nations: Option<u32>,
     /// Compatible offers.
     pub offers: Vec<usize>,
@@ -48,23 +53,43 @@ impl MReq {
 
 /// The weeks a tour of one offer on one requirement may start, and where it must end.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Starts {
+pub(crate) struct Starts<'a> {
     pub first: u32,
     pub last: u32,
     /// The last week a tour may cover: the requirement's or the offer's end, or the horizon's.
     end: u32,
     tour: u32,
+    /// The requirement's [`MReq::open_until`].
+    open_until: &'a [u32],
 }
 
-impl Starts {
+impl Starts<'_> {
     /// Length of a tour starting in week `s`, or `None` when it may not start then. Tours last
     /// `tour_weeks`, cut short only at the end of the requirement's window, the offer's
-    /// `to_week` or the horizon.
+    /// `to_week` or the horizon. A tour that would cover a week requiring no unit (a gap in the
+    /// requirement's profile) may not start at all: no plan can hold it.
+    #[inline]
     pub fn len(&self, s: u32) -> Option<u32> {
+        let len = self.len_in_window(s)?;
+        match self.open_until.get(s as usize) {
+            Some(&open) if open < s + len => None,
+            _ => Some(len),
+        }
+    }
+
+    /// [`Starts::len`] for a requirement without gaps in its profile ([`Starts::has_gaps`]):
+    /// the window alone decides.
+    #[inline]
+    pub fn len_in_window(&self, s: u32) -> Option<u32> {
         if s < self.first || s > self.last {
             return None;
         }
         Some(self.tour.min(self.end.checked_sub(s)? + 1))
+    }
+
+    /// Whether some week of the requirement's window requires no unit.
+    pub fn has_gaps(&self) -> bool {
+        !self.open_until.is_empty()
     }
 }
 
@@ -107,14 +132,18 @@ impl Model {
             .requirements()
             .iter()
             .enumerate()
-            .map(|(i, r)| MReq {
-                src: i,
-                priority: u64::from(r.priority),
-                from: r.from_week,
-                to: r.to_week.min(horizon - 1),
-                demand: (0..horizon).map(|w| opts.demand(r, w)).collect(),
-                max_nations: r.max_nations,
-                offers: Vec::new(),
+            .map(|(i, r)| {
+                let demand: Vec<u32> = (0..horizon).map(|w| opts.demand(r, w)).collect();
+                MReq {
+                    src: i,
+                    priority: u64::from(r.priority),
+                    from: r.from_week,
+                    to: r.to_week.min(horizon - 1),
+                    open_until: open_until(&demand, r.from_week, r.to_week),
+                    demand,
+                    max_nations: r.max_nations,
+                    offers: Vec::new(),
+                }
             })
             .collect();
         let mut offers = Vec::new();
@@ -170,13 +199,14 @@ impl Model {
 
     /// When tours of offer `o` on requirement `r` may start, and how long each lasts: worked
     /// out once for loops over many weeks.
-    pub fn starts(&self, o: usize, r: usize) -> Starts {
+    pub fn starts(&self, o: usize, r: usize) -> Starts<'_> {
         let (of, rq) = (&self.offers[o], &self.reqs[r]);
         Starts {
             first: of.earliest.max(rq.from),
             last: of.last.min(rq.to),
             end: rq.to.min(of.last).min(self.horizon.saturating_sub(1)),
             tour: of.tour,
+            open_until: &rq.open_until,
         }
     }
 
@@ -195,6 +225,25 @@ impl Model {
     pub fn total_weighted_demand(&self) -> u64 {
         self.reqs.iter().map(|r| r.priority * r.unit_weeks()).sum()
     }
+}
+
+/// [`MReq::open_until`] of a requirement with this demand and window.
+fn open_until(demand: &[u32], from: u32, to: u32) -> Vec<u32> {
+    let window = demand
+        .get(from as usize..=(to as usize).min(demand.len().saturating_sub(1)))
+        .unwrap_or_default();
+    if !window.contains(&0) {
+        return Vec::new();
+    }
+    let mut next = demand.len() as u32;
+    let mut out = vec![next; demand.len()];
+    for (w, &d) in demand.iter().enumerate().rev() {
+        if d == 0 {
+            next = w as u32;
+        }
+        out[w] = next;
+    }
+    out
 }
 
 fn components(offers: &[MOffer], n_reqs: usize) -> Vec<Component> {
