@@ -17,6 +17,7 @@ mod solve;
 mod state;
 mod units;
 mod verify;
+mod weekly;
 
 pub use compare::{compare, Comparison};
 pub use options::Options;
