@@ -1,8 +1,9 @@
 //! The solver: build a plan, bound it, and improve both until the gap closes or the budget ends.
 //!
 //! 1. Construct a plan with the plain rules, bound it (Lagrangian steps, fewer where a step is
-//!    expensive), then construct twice more with the bound's prices (week by week, and whole
-//!    units at a time) and keep the best per component.
+//!    expensive; and once, week by week, as transports: [`weekly_bound`]), then construct twice
+//!    more with the Lagrangian's prices (week by week, and whole units at a time) and keep the
+//!    best per component. The proven bound of a component is the higher of its two bounds.
 //! 2. Ruin and recreate (large neighbourhood search): remove the tours of a requirement, one or
 //!    two offers, a nation, a stretch of weeks or a random share of a component, or give a
 //!    requirement with `max_nations` that many nations could serve to others; rebuild with
