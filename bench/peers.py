@@ -103,9 +103,9 @@ def solve_highs(s, cands, limit, threads=1, relax=False):
         idx = np.arange(base, base + len(nations), dtype=np.int32)
         if not relax:
             hs.changeColsIntegrality(len(nations), idx, np.array([highspy.HighsVarType.kInteger] * len(nations)))
-        for j, n in members:
+        for j, nat in members:
             units = float(offers[cands[j][0]]["units"])
-            hs.addRow(-inf, 0.0, 2, np.array([j, base + n], dtype=np.int32), np.array([1.0, -units]))
+            hs.addRow(-inf, 0.0, 2, np.array([j, base + nat], dtype=np.int32), np.array([1.0, -units]))
         hs.addRow(-inf, float(k), len(nations), idx, np.ones(len(nations)))
     hs.run()
     info = hs.getInfo()
