@@ -208,9 +208,10 @@ struct Search {
     lag: Lagrange,
     bounds: Vec<u64>,
     /// The weekly transport bound of each component ([`weekly_bound`]). The proven bound is
-    /// the higher of it and `bounds`; the search steers by `bounds` alone, since the weekly
-    /// bound, worked out once, would otherwise hide where the Lagrangian has yet to rise (on
-    /// the exercise it leads only at the start, and steering by it left worse plans at 2 s).
+    /// the higher of it and `bounds`. The search steers by `bounds`, since the weekly bound,
+    /// worked out once, would otherwise hide where the Lagrangian has yet to rise (on the
+    /// exercise it leads only at the start, and steering by it left worse plans at 2 s); only
+    /// a component whose plan the weekly bound proves optimal counts as having no gap.
     weekly: Vec<u64>,
     /// Components whose bound can no longer move.
     closed: Vec<bool>,
@@ -301,7 +302,13 @@ fn partition(m: &Model, sr: &Search, threads: usize) -> Vec<Vec<usize>> {
         .map(|c| {
             let unmet = sr.st.unmet_of(m, &m.components[c].reqs);
             // Closed components still get a share (cost and cohesion can improve).
-            (unmet.saturating_sub(sr.bounds[c]).max(1), c)
+            // A plan the weekly bound proves optimal has no gap left to close.
+            let gap = if unmet <= sr.weekly[c] {
+                0
+            } else {
+                unmet.saturating_sub(sr.bounds[c])
+            };
+            (gap.max(1), c)
         })
         .collect();
     comps.sort_by(|a, b| b.cmp(a));
@@ -473,6 +480,16 @@ fn improve(
         .collect();
     let part_unmet = |best: &[Best]| part.iter().map(|&c| best[c].score.unmet).sum::<u64>();
     let part_bound = |bounds: &[u64]| part.iter().map(|&c| bounds[c].max(weekly[c])).sum::<u64>();
+    // The gap the search steers by: to the Lagrangian's bound, or none once the weekly bound
+    // proves the plan optimal (the weekly bound does not rise, so no search or bound step can
+    // gain there; below the plan it is left out of the steering, see [`Search::weekly`]).
+    let gap = |bounds: &[u64], c: usize, unmet: u64| {
+        if unmet <= weekly[c] {
+            0
+        } else {
+            unmet - bounds[c].min(unmet)
+        }
+    };
     // Annealing: worse plans are accepted with a chance that shrinks over each cycle.
     let mean_priority =
         m.reqs.iter().map(|r| r.priority as f64).sum::<f64>() / m.reqs.len().max(1) as f64;
@@ -486,7 +503,9 @@ fn improve(
     let mut stall = 0;
     let mut stopped = false;
     while iterations < params.max_iterations && !part.is_empty() {
-        let open = part.iter().any(|&c| best[c].score.unmet > bounds[c]);
+        let open = part
+            .iter()
+            .any(|&c| gap(bounds, c, best[c].score.unmet) > 0);
         if !open && stall >= params.stall_iterations {
             break;
         }
@@ -506,10 +525,7 @@ fn improve(
         // Components with a gap get picked in proportion to it; closed ones now and then (cost).
         let weights: Vec<f64> = part
             .iter()
-            .map(|&c| {
-                let u = best[c].score.unmet;
-                (u - bounds[c].min(u)) as f64 + if open { 0.0 } else { 1.0 }
-            })
+            .map(|&c| gap(bounds, c, best[c].score.unmet) as f64 + if open { 0.0 } else { 1.0 })
             .collect();
         let c = match rng.weighted(&weights) {
             Some(i) => part[i],
@@ -530,7 +546,7 @@ fn improve(
         let target = weighted - best[c].score.unmet as f64;
         // Bound steps for this component now and then: more often while they pay off, less
         // often when they do not (on large components they cost more than the search).
-        if iterations >= next_bound[c] && best[c].score.unmet > bounds[c] && !closed[c] {
+        if iterations >= next_bound[c] && gap(bounds, c, best[c].score.unmet) > 0 && !closed[c] {
             let before = lag.progress(m, c);
             closed[c] = lag.improve(m, c, target, 5);
             let raised = lag.bound(m, c);
@@ -644,7 +660,7 @@ fn improve(
         if stopped && !control.keep_going(&progress) {
             break;
         }
-        if best[c].score.unmet > bounds[c] && !closed[c] {
+        if gap(bounds, c, best[c].score.unmet) > 0 && !closed[c] {
             lag.improve(m, c, target(m, st, c), 60);
             bounds[c] = bounds[c].max(lag.bound(m, c));
         }
