@@ -50,7 +50,8 @@ def main():
         out = subprocess.run([sys.executable, os.path.join(HERE, "peers.py"), scenario, "--solver", "highs",
                               "--time-limit", "30", "-o", plan], capture_output=True, text=True)
         if out.returncode != 0:
-            fail(f"peers.py failed: {out.stderr.strip().splitlines()[-1:]}")
+            last = out.stderr.strip().splitlines()[-1:] or ["no message"]
+            fail(f"peers.py failed: {last[0]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
         if result["status"] != "Optimal":
             fail(f"HiGHS did not prove optimality on {a.capability}: {result}")
