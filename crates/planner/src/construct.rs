@@ -214,14 +214,21 @@ fn sweep(
                 continue;
             }
             while st.cover[r][week as usize] < req.demand[week as usize] {
+                // Weeks from this one on that are still short: a tour must fit within them.
+                let run = (week as usize..m.horizon as usize)
+                    .find(|&x| st.cover[r][x] >= req.demand[x])
+                    .unwrap_or(m.horizon as usize)
+                    - week as usize;
                 let mut best: Option<(f64, Tour)> = None;
                 for &o in &req.offers {
                     let Some(len) = m.tour_len(o, r, week) else {
                         continue;
                     };
-                    // Cheapest test first: is a unit of the offer free this very week?
-                    if st.busy[o][week as usize] >= m.offers[o].units
-                        || !st.fits(m, o, r, week, len)
+                    // Cheapest tests first: does the tour fit the short weeks, is a unit of the
+                    // offer free this very week, and then for the whole tour and dwell?
+                    if len as usize > run
+                        || st.busy[o][week as usize] >= m.offers[o].units
+                        || !st.fits_offer(m, o, r, week, len)
                     {
                         continue;
                     }
@@ -297,6 +304,12 @@ pub(crate) fn schedule_units(
                     next
                 })
                 .collect();
+            // Whether the offer's nation may serve each requirement (`max_nations`).
+            let allowed: Vec<bool> = of
+                .reqs
+                .iter()
+                .map(|&r| st.nation_allowed(m, o, r))
+                .collect();
             let mut full = vec![m.horizon; h + 1];
             for t in (0..h).rev() {
                 full[t] = if st.busy[o][t] >= of.units {
@@ -314,11 +327,14 @@ pub(crate) fn schedule_units(
                     continue;
                 }
                 for (k, &r) in of.reqs.iter().enumerate() {
+                    if !allowed[k] {
+                        continue;
+                    }
                     let Some(len) = m.tour_len(o, r, tw) else {
                         continue;
                     };
                     let end = m.busy_end(o, tw, len);
-                    if open[k][t] < tw + len || full[t] < end || !st.nation_allowed(m, o, r) {
+                    if open[k][t] < tw + len || full[t] < end {
                         continue;
                     }
                     let jitter = if noise > 0.0 {

@@ -42,12 +42,14 @@ pub(crate) struct MReq {
     pub max_nations: Option<u32>,
     /// Compatible offers.
     pub offers: Vec<usize>,
+    /// Σ demand, kept: the search asks for it on every iteration.
+    unit_weeks: u64,
 }
 
 impl MReq {
     /// Unit-weeks required over the horizon: the most a plan can leave unmet of it.
     pub fn unit_weeks(&self) -> u64 {
-        self.demand.iter().map(|&d| u64::from(d)).sum()
+        self.unit_weeks
     }
 }
 
@@ -140,6 +142,7 @@ impl Model {
                     from: r.from_week,
                     to: r.to_week.min(horizon - 1),
                     open_until: open_until(&demand, r.from_week, r.to_week),
+                    unit_weeks: demand.iter().map(|&d| u64::from(d)).sum(),
                     demand,
                     max_nations: r.max_nations,
                     offers: Vec::new(),

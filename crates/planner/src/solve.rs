@@ -498,6 +498,9 @@ fn improve(
     let mut bound_every = vec![25u64; n];
     let mut next_bound = vec![0u64; n];
     let mut branched = vec![false; n];
+    // Requirements a ruin touched (scratch).
+    let mut touched: Vec<usize> = Vec::new();
+    let mut marked = vec![false; m.reqs.len()];
 
     let mut iterations = 0;
     let mut stall = 0;
@@ -601,10 +604,24 @@ fn improve(
             .max()
             .unwrap_or(0);
         if !removed.is_empty() {
+            // Nor can requirements gain that lost no tour and share no offer with one that did:
+            // their coverage and their offers' units are as they were.
+            touched.clear();
+            for t in &removed {
+                for &r in std::iter::once(&t.r).chain(&m.offers[t.o].reqs) {
+                    if !marked[r] {
+                        marked[r] = true;
+                        touched.push(r);
+                    }
+                }
+            }
+            for &r in &touched {
+                marked[r] = false;
+            }
             fill_weeks(
                 m,
                 st,
-                &m.components[c].reqs,
+                &touched,
                 Some(lag),
                 hints,
                 &w,

@@ -91,9 +91,15 @@ impl State {
         {
             return false;
         }
+        self.fits_offer(m, o, r, s, len)
+    }
+
+    /// [`State::fits`] less the test of coverage, for callers that have made it already: a
+    /// unit of `o` free for the tour and its dwell, and the nation allowed on `r`.
+    pub fn fits_offer(&self, m: &Model, o: usize, r: usize, s: u32, len: u32) -> bool {
         let units = m.offers[o].units;
         let be = m.busy_end(o, s, len) as usize;
-        if self.busy[o][su..be].iter().any(|&b| b >= units) {
+        if self.busy[o][s as usize..be].iter().any(|&b| b >= units) {
             return false;
         }
         self.nation_allowed(m, o, r)
