@@ -8,7 +8,7 @@
 //!    two offers, a nation, a stretch of weeks or a random share of a component, or give a
 //!    requirement with `max_nations` that many nations could serve to others; rebuild with
 //!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
-//!    ruin freed; accept by simulated annealing. Each component keeps its own best plan and
+//!    ruin freed and the requirements it touched; accept by simulated annealing. Each component keeps its own best plan and
 //!    returns to it every cycle of its iterations; one that has long stopped improving starts
 //!    again from a fresh randomised construction. Components with the largest gap to their
 //!    bound get the most attention; bound steps continue alongside, more often where they pay
