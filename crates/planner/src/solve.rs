@@ -8,7 +8,7 @@
 //!    two offers, a nation, a stretch of weeks or a random share of a component, or give a
 //!    requirement with `max_nations` that many nations could serve to others; rebuild with
 //!    whole-unit scheduling and the sweep under randomised weights, sweeping only the weeks the
-//!    ruin freed and the requirements it touched; accept by simulated annealing. Each component keeps its own best plan and
+//!    ruin freed; accept by simulated annealing. Each component keeps its own best plan and
 //!    returns to it every cycle of its iterations; one that has long stopped improving starts
 //!    again from a fresh randomised construction. Components with the largest gap to their
 //!    bound get the most attention; bound steps continue alongside, more often where they pay
@@ -498,9 +498,6 @@ fn improve(
     let mut bound_every = vec![25u64; n];
     let mut next_bound = vec![0u64; n];
     let mut branched = vec![false; n];
-    // Requirements a ruin touched (scratch).
-    let mut touched: Vec<usize> = Vec::new();
-    let mut marked = vec![false; m.reqs.len()];
 
     let mut iterations = 0;
     let mut stall = 0;
@@ -604,24 +601,10 @@ fn improve(
             .max()
             .unwrap_or(0);
         if !removed.is_empty() {
-            // Nor can requirements gain that lost no tour and share no offer with one that did:
-            // their coverage and their offers' units are as they were.
-            touched.clear();
-            for t in &removed {
-                for &r in std::iter::once(&t.r).chain(&m.offers[t.o].reqs) {
-                    if !marked[r] {
-                        marked[r] = true;
-                        touched.push(r);
-                    }
-                }
-            }
-            for &r in &touched {
-                marked[r] = false;
-            }
             fill_weeks(
                 m,
                 st,
-                &touched,
+                &m.components[c].reqs,
                 Some(lag),
                 hints,
                 &w,
