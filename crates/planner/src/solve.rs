@@ -293,6 +293,18 @@ fn begin(m: &Model, hints: &Hints, rng: &mut Rng) -> Search {
     }
 }
 
+/// The gap the search steers by, for a component whose plan leaves `unmet`: to the Lagrangian's
+/// bound, or none once the weekly bound proves the plan optimal (the weekly bound does not rise,
+/// so no search or bound step can gain there; below the plan it is left out of the steering, see
+/// [`Search::weekly`]).
+fn steering_gap(unmet: u64, lagrangian: u64, weekly: u64) -> u64 {
+    if unmet <= weekly {
+        0
+    } else {
+        unmet.saturating_sub(lagrangian)
+    }
+}
+
 /// Deals the components someone can serve to at most `threads` parts, balancing the gap each
 /// part has to close (largest first, each to the part with least so far). Components never
 /// touch each other's offers or requirements, so the parts are searched independently.
@@ -302,13 +314,7 @@ fn partition(m: &Model, sr: &Search, threads: usize) -> Vec<Vec<usize>> {
         .map(|c| {
             let unmet = sr.st.unmet_of(m, &m.components[c].reqs);
             // Closed components still get a share (cost and cohesion can improve).
-            // A plan the weekly bound proves optimal has no gap left to close.
-            let gap = if unmet <= sr.weekly[c] {
-                0
-            } else {
-                unmet.saturating_sub(sr.bounds[c])
-            };
-            (gap.max(1), c)
+            (steering_gap(unmet, sr.bounds[c], sr.weekly[c]).max(1), c)
         })
         .collect();
     comps.sort_by(|a, b| b.cmp(a));
@@ -480,16 +486,7 @@ fn improve(
         .collect();
     let part_unmet = |best: &[Best]| part.iter().map(|&c| best[c].score.unmet).sum::<u64>();
     let part_bound = |bounds: &[u64]| part.iter().map(|&c| bounds[c].max(weekly[c])).sum::<u64>();
-    // The gap the search steers by: to the Lagrangian's bound, or none once the weekly bound
-    // proves the plan optimal (the weekly bound does not rise, so no search or bound step can
-    // gain there; below the plan it is left out of the steering, see [`Search::weekly`]).
-    let gap = |bounds: &[u64], c: usize, unmet: u64| {
-        if unmet <= weekly[c] {
-            0
-        } else {
-            unmet - bounds[c].min(unmet)
-        }
-    };
+    let gap = |bounds: &[u64], c: usize, unmet: u64| steering_gap(unmet, bounds[c], weekly[c]);
     // Annealing: worse plans are accepted with a chance that shrinks over each cycle.
     let mean_priority =
         m.reqs.iter().map(|r| r.priority as f64).sum::<f64>() / m.reqs.len().max(1) as f64;
