@@ -595,11 +595,11 @@ fn improve(
             let units = if rng.unit() < 0.5 { 1 } else { u32::MAX };
             schedule_units(m, st, &affected, Some(lag), priced, w.noise, rng, units);
         }
-        // The plan could take no more tours before the ruin, so new ones can only start where
-        // the removed tours (with their dwell) freed capacity or coverage. (A ruin that takes a
-        // nation's last tour from a requirement with `max_nations` frees a place for another
-        // nation over the whole window; sweeping it there too was measured, and did not pay.
-        // The last sweep in `search` fills what is left.)
+        // New tours can start only where the removed tours (with their dwell) freed capacity or
+        // coverage, with one exception: a ruin that takes a nation's last tour from a
+        // requirement with `max_nations` frees a place for another nation over its whole
+        // window. Sweeping such requirements whole was measured and did not pay, so a plan may
+        // take more tours than this sweep finds; the last sweep in `search` adds them.
         let span = spans[c];
         let lo = removed
             .iter()

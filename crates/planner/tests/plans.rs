@@ -6,6 +6,7 @@ use planner::generate::{generate, Size};
 use planner::plan::ReasonCode;
 use planner::{solve, verify, Options, Params, Plan};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 fn params(iterations: u64) -> Params {
     Params {
@@ -129,36 +130,53 @@ fn two_threads_give_one_reproducible_plan_and_stop_together() {
 /// A tour that could be added to the plan, if any: one more unit of an offer on a requirement of
 /// its capability from some week, such that the plan with it breaks no rule (the checker says),
 /// other than leaving a different objective. A plan the planner writes has none.
+///
 /// Only tours that neither overfill the requirement nor overload the offer are put to the
 /// checker: the others break a rule on their face.
 fn addable(s: &Scenario, p: &Plan, opts: &Options) -> Option<String> {
-    let last = s.weeks() - 1;
+    let h = s.weeks();
+    // Units on tour per requirement and week, and busy per offer and week, from the plan.
+    let mut cover: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut busy: HashMap<&str, Vec<u32>> = HashMap::new();
+    for t in &p.tours {
+        let dwell = s
+            .offers()
+            .iter()
+            .find(|o| o.id.as_str() == t.offer)
+            .map_or(0, |o| o.dwell_weeks);
+        let c = cover
+            .entry(&t.requirement)
+            .or_insert_with(|| vec![0; h as usize]);
+        for w in t.start_week..t.start_week + t.weeks {
+            c[w as usize] += t.units;
+        }
+        let b = busy.entry(&t.offer).or_insert_with(|| vec![0; h as usize]);
+        for w in t.start_week..(t.start_week + t.weeks + dwell).min(h) {
+            b[w as usize] += t.units;
+        }
+    }
+    let none = vec![0; h as usize];
+    let breaks = |plan: &Plan| {
+        verify(s, plan, opts)
+            .iter()
+            .any(|v| !matches!(v.code, "objective_mismatch" | "bound_above_unmet"))
+    };
     let mut bare = Plan {
         tours: Vec::new(),
         ..p.clone()
     };
     for o in s.offers() {
-        let mut busy = vec![0u32; s.weeks() as usize + 1];
-        for t in p.tours.iter().filter(|t| t.offer == o.id.as_str()) {
-            let end = (t.start_week + t.weeks + o.dwell_weeks).min(s.weeks());
-            for b in &mut busy[t.start_week as usize..end as usize] {
-                *b += t.units;
-            }
-        }
-        for r in s.requirements() {
-            if r.capability != o.capability {
-                continue;
-            }
-            let mut cover = vec![0u32; s.weeks() as usize];
-            for t in p.tours.iter().filter(|t| t.requirement == r.id.as_str()) {
-                for c in &mut cover[t.start_week as usize..(t.start_week + t.weeks) as usize] {
-                    *c += t.units;
-                }
-            }
-            let end = last.min(r.to_week).min(o.to_week);
+        let busy = busy.get(o.id.as_str()).unwrap_or(&none);
+        for r in s
+            .requirements()
+            .iter()
+            .filter(|r| r.capability == o.capability)
+        {
+            let cover = cover.get(r.id.as_str()).unwrap_or(&none);
+            let end = (h - 1).min(r.to_week).min(o.to_week);
             for start in 0..=end {
                 let weeks = o.tour_weeks.min(end - start + 1);
-                let busy_end = (start + weeks + o.dwell_weeks).min(s.weeks());
+                let busy_end = (start + weeks + o.dwell_weeks).min(h);
                 if (start..start + weeks).any(|w| cover[w as usize] >= r.demand(w))
                     || (start..busy_end).any(|w| busy[w as usize] >= o.units)
                 {
@@ -175,11 +193,6 @@ fn addable(s: &Scenario, p: &Plan, opts: &Options) -> Option<String> {
                 };
                 // A tour no plan may hold (caveats, notice, options) is told apart cheaply, on
                 // its own; the rest are checked with the whole plan.
-                let breaks = |plan: &Plan| {
-                    verify(s, plan, opts)
-                        .iter()
-                        .any(|v| !matches!(v.code, "objective_mismatch" | "bound_above_unmet"))
-                };
                 bare.tours.push(tour.clone());
                 let alone = breaks(&bare);
                 bare.tours.clear();
